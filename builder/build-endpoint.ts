@@ -1,0 +1,56 @@
+/**
+ * The builder's internal endpoint, called only by the pre-receive hook (it presents the
+ * builder's secret). One build at a time per app: a second push is refused while the
+ * first builds. The build log is the response body; the result is an HTTP trailer, so
+ * the hook can tell git to accept or decline the push after the whole log.
+ */
+import crypto from 'node:crypto';
+import type http from 'node:http';
+import { errorMessage, heroku, type Logger } from '../shared';
+import { runBuild, type BuildEnvironment } from './build';
+
+const BUILD_PATH = /^\/internal\/apps\/([a-z][a-z0-9-]{1,29})\/builds$/;
+
+export interface BuildEndpointOptions {
+  env: BuildEnvironment;
+  secret: string;
+  log: Logger;
+  pusherOf: (app: string) => string | undefined;
+}
+
+export function createBuildEndpoint(o: BuildEndpointOptions) {
+  const building = new Set<string>();
+  const secret = Buffer.from(`Bearer ${o.secret}`);
+
+  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const m = BUILD_PATH.exec(url.pathname);
+    const rev = url.searchParams.get('rev') ?? '';
+    const auth = Buffer.from(req.headers.authorization ?? '');
+    if (req.method !== 'POST' || !m || !/^[0-9a-f]{40}$/.test(rev) || auth.length !== secret.length || !crypto.timingSafeEqual(auth, secret)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const app = m[1];
+    if (building.has(app)) {
+      res.writeHead(409, { 'content-type': 'text/plain' });
+      res.end(heroku.error(`A build of ${app} is already running. Wait for it to finish, then push again.`));
+      req.resume();
+      return;
+    }
+    building.add(app);
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', trailer: 'X-Paas-Build-Status' });
+    res.flushHeaders();
+    runBuild(o.env, { app, rev, pusher: o.pusherOf(app), source: req, output: res })
+      .catch((err) => {
+        o.log.error('build crashed', { app, err: errorMessage(err) });
+        res.write(heroku.error(`The build could not run: ${errorMessage(err)}`));
+        return 'failed' as const;
+      })
+      .then((status) => {
+        res.addTrailers({ 'X-Paas-Build-Status': status });
+        res.end();
+      })
+      .finally(() => building.delete(app));
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * One build, from the pushed tree to a release: a build record, the source in a
+ * workspace, buildpacks compiled inside containers of the stack, the result committed
+ * as a new image (the stack's layers plus one layer holding /app), then a release and
+ * a wait until the web process answers. Everything streams to `output` in Heroku's
+ * grammar; anything that fails marks the build failed and creates no release.
+ */
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { BuildpackError, runBuildpacks, shippedBuildpacks, type BuildpackRef } from '../buildpacks';
+import type { ControllerClient } from '../controller';
+import type { EngineApi, Mount } from '../engine';
+import { errorMessage, heroku, PaasError, type Logger } from '../shared';
+import { BUILD_PATHS, createContainerExecutor } from './container-executor';
+import { createWorkspace, extractSource, handToBuildUser, removeWorkspace, writeEnvDir } from './workspace';
+
+export interface BuildEnvironment {
+  engine: EngineApi;
+  client: ControllerClient;
+  log: Logger;
+  dataDir: string;
+  npmRegistry: string;
+  buildTimeoutMs: number;
+  bootTimeoutMs: number;
+  buildMemoryBytes: number;
+  /** How an app's URL is printed: http://<app>.<domain><portSuffix>/ */
+  webUrl: (app: string) => string;
+}
+
+export interface BuildRequest {
+  app: string;
+  rev: string;
+  pusher?: string;
+  source: Readable;
+  output: Writable;
+}
+
+export const STACK_NAME = 'paas-bookworm';
+
+export async function runBuild(env: BuildEnvironment, req: BuildRequest): Promise<'succeeded' | 'failed'> {
+  const { output: out, app } = req;
+  const build = await env.client.createBuild(app, req.rev, req.pusher);
+  const ws = await createWorkspace(path.join(env.dataDir, 'builder', 'builds'), path.join(env.dataDir, 'builder', 'cache'), app, build.id);
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), env.buildTimeoutMs);
+  try {
+    out.write(heroku.topic(`Building on the ${STACK_NAME} stack`));
+    await extractSource(req.source, ws.source);
+    writeEnvDir(ws.env, await env.client.config(app));
+    await handToBuildUser(ws);
+    const stack = await env.engine.ensureStack((line) => out.write(heroku.detail(line)));
+
+    const shipped = shippedBuildpacks();
+    const buildpacks: BuildpackRef[] = shipped.map((bp) => ({ name: bp.name, dir: `${BUILD_PATHS.buildpacks}/${bp.name}` }));
+    const mounts: Mount[] = [
+      { source: ws.source, destination: BUILD_PATHS.build },
+      { source: ws.cache, destination: BUILD_PATHS.cache },
+      { source: ws.env, destination: BUILD_PATHS.env, readonly: true },
+      { source: ws.work, destination: BUILD_PATHS.work },
+      ...shipped.map((bp) => ({ source: bp.dir, destination: `${BUILD_PATHS.buildpacks}/${bp.name}`, readonly: true })),
+    ];
+    const executor = createContainerExecutor({ engine: env.engine, image: stack.ref, mounts, buildId: build.id, memoryBytes: env.buildMemoryBytes, signal: abort.signal });
+    const result = await runBuildpacks({
+      executor,
+      buildDir: BUILD_PATHS.build,
+      cacheDir: BUILD_PATHS.cache,
+      envDir: BUILD_PATHS.env,
+      workDir: BUILD_PATHS.work,
+      buildpacks,
+      output: out,
+      env: { NPM_CONFIG_REGISTRY: env.npmRegistry, SOURCE_VERSION: req.rev, STACK: STACK_NAME },
+    });
+    if (abort.signal.aborted) throw new PaasError('build_timeout', `Build exceeded the time limit of ${Math.round(env.buildTimeoutMs / 60_000)} minutes.`, { status: 408 });
+
+    out.write(heroku.topic('Compressing...'));
+    const image = await env.engine.commit(stack.ref, ws.layer, { WorkingDir: '/app', User: '1000:1000', Env: ['HOME=/app'] }, `paas/${app}:${build.id}`);
+    out.write(heroku.detail(`Done: image ${image.digest.slice(7, 19)}, ${image.layers.length} layers`));
+    await env.client.finishBuild(app, build.id, { status: 'succeeded', image: image.ref, process_types: result.processTypes, buildpacks: result.buildpacks });
+
+    out.write(heroku.topic('Launching...'));
+    const release = await env.client.createRelease(app, build.id);
+    out.write(heroku.detail(`Released v${release.version}`));
+    if (result.processTypes.web) await waitForWeb(env, app, release.version, out);
+    return 'succeeded';
+  } catch (err) {
+    env.log.info('build failed', { app, build: build.id, err: errorMessage(err) });
+    // Buildpack errors were already written in Heroku's grammar by the runner.
+    if (!(err instanceof BuildpackError && err.reported)) out.write(heroku.error(errorMessage(err)));
+    out.write(heroku.error('Push rejected, the build failed. Fix the problem above and push again.'));
+    await env.client.finishBuild(app, build.id, { status: 'failed' }).catch(() => undefined);
+    return 'failed';
+  } finally {
+    clearTimeout(timer);
+    removeWorkspace(ws);
+  }
+}
+
+/** Waits until a web process of the release answers on $PORT, then prints the URL. */
+async function waitForWeb(env: BuildEnvironment, app: string, version: number, out: Writable): Promise<void> {
+  const deadline = Date.now() + env.bootTimeoutMs + 30_000;
+  while (Date.now() < deadline) {
+    const dynos = await env.client.dynos(app).catch(() => []);
+    if (dynos.some((d) => d.type === 'web' && d.release === version && d.state === 'up')) {
+      out.write(heroku.detail(`${env.webUrl(app)} deployed to paas`));
+      return;
+    }
+    if (dynos.some((d) => d.type === 'web' && d.release === version && d.state === 'crashed')) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  out.write(heroku.error(`Released v${version}, but its web process is not up yet. See \`paas ps -a ${app}\` and \`paas logs -a ${app}\`.`));
+}

@@ -1,0 +1,3 @@
+/** The builder: git receive, builds in containers of the stack, images, releases. */
+export { startBuilder, type BuilderOptions, type RunningBuilder } from './start';
+export { STACK_NAME } from './build';

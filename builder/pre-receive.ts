@@ -1,0 +1,76 @@
+/**
+ * The pre-receive hook program, run by git-receive-pack for every push. It reads the
+ * pushed refs, refuses anything but the main branch with a message that says how to
+ * deploy it, streams `git archive` of the new commit to the builder, relays the build
+ * log (git shows it as `remote:` lines) and exits non-zero when the build failed, so
+ * git declines the push and the branch stays where it was.
+ *
+ * It runs inside git's quarantine environment, where the new objects are visible.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+
+const ZERO = /^0+$/;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function say(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+async function main(): Promise<number> {
+  const url = process.env.PAAS_BUILDER_URL ?? '';
+  const app = process.env.PAAS_APP ?? '';
+  const token = fs.readFileSync(process.env.PAAS_BUILDER_TOKEN_FILE ?? '', 'utf8').trim();
+  const updates = (await readStdin())
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ') as [string, string, string]);
+
+  const deploy = updates.find(([, , ref]) => ref === 'refs/heads/main' || ref === 'refs/heads/master');
+  const others = updates.filter((u) => u !== deploy);
+  if (others.length) {
+    const branch = others[0][2].replace(/^refs\/heads\//, '');
+    say(` !     Pushed to a branch other than main or master; paas deploys only main.`);
+    say(` !     To deploy ${branch}, run: git push paas ${branch}:main`);
+    return 1;
+  }
+  if (!deploy) return 0;
+  const [, rev] = deploy;
+  if (ZERO.test(rev)) {
+    say(' !     Deleting the main branch is not allowed.');
+    return 1;
+  }
+
+  const archive = spawn('git', ['archive', '--format=tar', rev], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const status = await new Promise<string>((resolve) => {
+    const req = http.request(
+      `${url}/internal/apps/${encodeURIComponent(app)}/builds?rev=${rev}`,
+      { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-tar' } },
+      (res) => {
+        res.on('data', (d: Buffer) => process.stdout.write(d));
+        res.on('end', () => resolve(res.statusCode === 200 ? String(res.trailers['x-paas-build-status'] ?? 'failed') : 'failed'));
+        res.on('error', () => resolve('failed'));
+      },
+    );
+    req.on('error', (err) => {
+      say(` !     The paas builder is not reachable (${err.message}). Try the push again in a moment.`);
+      resolve('failed');
+    });
+    archive.stdout.pipe(req);
+  });
+  return status === 'succeeded' ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    say(` !     ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,34 @@
+import { Args } from '@oclif/core';
+import { appFlags, BaseCommand } from '../../base';
+
+const SCALE = /^([A-Za-z0-9_-]+)(?:=(\d+)|([+-]\d+))?(?::([a-z]+))?$/;
+
+export default class PsScale extends BaseCommand {
+  static override description = 'change the number (and size) of processes per type';
+  static override aliases = ['scale'];
+  static override strict = false;
+  static override examples = ['$ paas ps:scale web=5 worker=2 -a hello', '$ paas scale web+2', '$ paas scale web=2:performance'];
+  static override args = { changes: Args.string({ description: 'TYPE=N, TYPE+N, TYPE-N, optionally :SIZE' }) };
+  static override flags = { ...appFlags };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(PsScale);
+    const app = this.resolveApp(flags);
+    const client = this.client();
+    const current = await client.formation(app);
+    if ((argv as string[]).length === 0) {
+      this.log(current.map((f) => `${f.type}=${f.quantity}:${f.size}`).join(' ') || 'No process types yet: push code first.');
+      return;
+    }
+    const updates = (argv as string[]).map((arg) => {
+      const m = SCALE.exec(arg);
+      if (!m || (!m[2] && !m[3] && !m[4])) this.error(`Invalid argument ${arg}. Use TYPE=N, TYPE+N or TYPE-N, like web=2.`, { exit: 1 });
+      const now = current.find((f) => f.type === m[1])?.quantity ?? 0;
+      const quantity = m[2] !== undefined ? Number(m[2]) : m[3] !== undefined ? Math.max(0, now + Number(m[3])) : undefined;
+      return { type: m[1], quantity, size: m[4] };
+    });
+    process.stderr.write(`Scaling dynos... `);
+    const result = await client.scale(app, updates);
+    process.stderr.write(`done, now running ${result.map((f) => `${f.type} at ${f.quantity}:${f.size}`).join(', ')}\n`);
+  }
+}

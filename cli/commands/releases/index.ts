@@ -1,0 +1,17 @@
+import { Flags } from '@oclif/core';
+import { appFlags, BaseCommand } from '../../base';
+
+export default class Releases extends BaseCommand {
+  static override description = 'list the releases of an app, newest first';
+  static override examples = ['$ paas releases -a hello'];
+  static override flags = { ...appFlags, json: Flags.boolean({ description: 'output as JSON' }) };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Releases);
+    const app = this.resolveApp(flags);
+    const releases = await this.client().releases(app);
+    if (flags.json) return this.log(JSON.stringify(releases, null, 2));
+    this.log(`=== ${app} Releases`);
+    for (const r of releases) this.log(`v${r.version}  ${r.description.padEnd(40)}  ${new Date(r.created_at).toISOString()}${r.current ? '  (current)' : ''}`);
+  }
+}

@@ -1,0 +1,47 @@
+/** Authentication (Bearer token or HTTP basic with the token as password) and app access. */
+import type { Next } from 'koa';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../shared';
+import { userForToken } from '../auth';
+import { App, type User } from '../models';
+import type { Ctx } from './context';
+
+function tokenFrom(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const [scheme, value] = header.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') return value;
+  if (scheme?.toLowerCase() === 'basic' && value) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    return decoded.slice(decoded.indexOf(':') + 1);
+  }
+  return undefined;
+}
+
+export async function authenticate(ctx: Ctx, next: Next): Promise<void> {
+  const token = tokenFrom(ctx.get('authorization') || undefined);
+  const user = token ? await userForToken(token) : null;
+  if (!user) throw new UnauthorizedError();
+  ctx.state.user = user;
+  await next();
+}
+
+export function currentUser(ctx: Ctx): User {
+  if (!ctx.state.user) throw new UnauthorizedError();
+  return ctx.state.user;
+}
+
+export function requireAdmin(ctx: Ctx): User {
+  const user = currentUser(ctx);
+  if (!user.isAdmin) throw new ForbiddenError('This needs an operator (admin) account.');
+  return user;
+}
+
+/** The app named in the path, if the user may use it; unknown and forbidden look alike. */
+export async function appFor(ctx: Ctx): Promise<App> {
+  const user = currentUser(ctx);
+  const name = ctx.params.app ?? '';
+  const app = await App.findOne({ where: { name } });
+  if (!app || (app.ownerId !== user.id && !user.isAdmin)) {
+    throw new NotFoundError(`Couldn't find that app. Check the name with \`paas apps\`.`);
+  }
+  return app;
+}

@@ -1,0 +1,116 @@
+/**
+ * The scheduler's and router's view (operators only): the desired state of every app,
+ * the jobs the scheduler reports, and the route table built from live web jobs.
+ */
+import { transaction } from '../db';
+import type Router from '@koa/router';
+import { z } from 'zod';
+import { jobState, subjects } from '../../shared';
+import { emitAfterCommit } from '../events';
+import { App, Build, Formation, Job, Release } from '../models';
+import { parseConfig } from '../releases';
+import { requireAdmin } from './access';
+import type { ControllerServices, State } from './context';
+import { parseBody } from './validate';
+
+const reportJob = z.object({
+  app: z.string(),
+  release: z.number().int(),
+  type: z.string(),
+  host: z.string(),
+  state: jobState,
+  ip: z.string().nullable().optional(),
+  port: z.number().int().nullable().optional(),
+});
+
+export interface DesiredApp {
+  app: string;
+  release: { version: number; image: string; process_types: Record<string, string>; config: Record<string, string> } | null;
+  formation: { type: string; quantity: number; size: string }[];
+}
+
+export interface Route {
+  app: string;
+  domains: string[];
+  backends: { id: string; ip: string; port: number }[];
+}
+
+async function desiredState(app: App): Promise<DesiredApp> {
+  const release = app.releaseVersion ? await Release.findOne({ where: { appId: app.id, version: app.releaseVersion } }) : null;
+  const build = release?.buildId ? await Build.findByPk(release.buildId) : null;
+  const formation = await Formation.findAll({ where: { appId: app.id } });
+  return {
+    app: app.name,
+    release:
+      release && build?.image
+        ? { version: release.version, image: build.image, process_types: JSON.parse(build.processTypes ?? '{}') as Record<string, string>, config: parseConfig(release.config) }
+        : null,
+    formation: formation.map((f) => ({ type: f.type, quantity: f.quantity, size: f.size })),
+  };
+}
+
+async function routeFor(app: App, domain: string): Promise<Route> {
+  const jobs = await Job.findAll({ where: { appId: app.id, type: 'web', state: 'up' } });
+  return {
+    app: app.name,
+    domains: [`${app.name}.${domain}`],
+    backends: jobs.filter((j) => j.ip && j.port).map((j) => ({ id: j.id, ip: j.ip as string, port: j.port as number })),
+  };
+}
+
+export function schedulingRoutes(router: Router<State>, s: ControllerServices): void {
+  router.get('/scheduler/apps', async (ctx) => {
+    requireAdmin(ctx);
+    const apps = await App.findAll({ order: [['name', 'ASC']] });
+    ctx.body = await Promise.all(apps.map(desiredState));
+  });
+
+  router.get('/scheduler/jobs', async (ctx) => {
+    requireAdmin(ctx);
+    const jobs = await Job.findAll();
+    const apps = new Map((await App.findAll()).map((a) => [a.id, a.name]));
+    ctx.body = jobs.map((j) => ({ id: j.id, app: apps.get(j.appId), release: j.release, type: j.type, host: j.hostId, state: j.state, ip: j.ip, port: j.port }));
+  });
+
+  router.put('/jobs/:id', async (ctx) => {
+    requireAdmin(ctx);
+    const body = parseBody(reportJob, ctx.request.body);
+    const app = await App.findOne({ where: { name: body.app } });
+    if (!app) {
+      ctx.status = 404;
+      ctx.body = { id: 'not_found', message: `No app ${body.app}; stop the job.` };
+      return;
+    }
+    await transaction(s.sequelize, async (t) => {
+      const values = { appId: app.id, release: body.release, type: body.type, hostId: body.host, state: body.state, ip: body.ip ?? null, port: body.port ?? null };
+      const existing = await Job.findByPk(ctx.params.id, { transaction: t });
+      if (existing) await existing.update(values, { transaction: t });
+      else await Job.create({ id: ctx.params.id, ...values }, { transaction: t });
+      if (body.type === 'web') emitAfterCommit(s.nc, t, { subject: subjects.routesChanged, value: { app: app.name } });
+    });
+    ctx.status = 204;
+  });
+
+  router.delete('/jobs/:id', async (ctx) => {
+    requireAdmin(ctx);
+    const job = await Job.findByPk(ctx.params.id);
+    if (job) {
+      const app = await App.findByPk(job.appId);
+      await job.destroy();
+      if (app && job.type === 'web') emitAfterCommit(s.nc, null, { subject: subjects.routesChanged, value: { app: app.name } });
+    }
+    ctx.status = 204;
+  });
+
+  router.get('/routes', async (ctx) => {
+    requireAdmin(ctx);
+    const apps = await App.findAll();
+    ctx.body = await Promise.all(apps.map((a) => routeFor(a, s.domain)));
+  });
+
+  router.get('/routes/:app', async (ctx) => {
+    requireAdmin(ctx);
+    const app = await App.findOne({ where: { name: ctx.params.app } });
+    ctx.body = app ? await routeFor(app, s.domain) : { app: ctx.params.app, domains: [], backends: [] };
+  });
+}

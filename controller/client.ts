@@ -1,0 +1,151 @@
+/**
+ * The typed client of the controller's API: the only way other components (and the CLI)
+ * reach the controller. Errors come back as PaasError with the API's code, status and
+ * message, so callers can show the message as is.
+ */
+import { PaasError, UnavailableError } from '../shared';
+import type { DesiredApp, Route } from './api/scheduling';
+
+export interface AppInfo {
+  id: number;
+  name: string;
+  owner: string | null;
+  web_url: string;
+  git_url: string;
+  release_version: number;
+  created_at: string;
+}
+export interface BuildInfo {
+  id: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  source_version: string;
+  image: string | null;
+  process_types: Record<string, string>;
+}
+export interface ReleaseInfo {
+  id: number;
+  version: number;
+  description: string;
+  build_id: string | null;
+  current: boolean;
+  created_at: string;
+}
+export interface FormationInfo {
+  type: string;
+  quantity: number;
+  size: string;
+}
+export interface DynoInfo {
+  id: string;
+  name: string;
+  type: string;
+  release: number;
+  host: string;
+  state: string;
+  ip: string | null;
+  port: number | null;
+  updated_at: string;
+}
+export interface JobReport {
+  app: string;
+  release: number;
+  type: string;
+  host: string;
+  state: 'starting' | 'up' | 'crashed' | 'down';
+  ip?: string | null;
+  port?: number | null;
+}
+export type { DesiredApp, Route };
+
+export class ControllerClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new UnavailableError(`Cannot reach the paas API at ${this.baseUrl}: ${(err as Error).message}. Is paas running?`, err);
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    const data: unknown = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      const e = (data ?? {}) as { id?: string; message?: string };
+      throw new PaasError(e.id ?? 'http_error', e.message ?? `HTTP ${res.status}`, { status: res.status, expose: true, retryable: res.status >= 500 });
+    }
+    return data as T;
+  }
+
+  login(email: string, password: string) {
+    return this.request<{ email: string; token: string }>('POST', '/login', { email, password });
+  }
+  account() {
+    return this.request<{ id: number; email: string; admin: boolean }>('GET', '/account');
+  }
+  apps() {
+    return this.request<AppInfo[]>('GET', '/apps');
+  }
+  app(name: string) {
+    return this.request<AppInfo>('GET', `/apps/${encodeURIComponent(name)}`);
+  }
+  createApp(name: string) {
+    return this.request<AppInfo>('POST', '/apps', { name });
+  }
+  destroyApp(name: string) {
+    return this.request<AppInfo>('DELETE', `/apps/${encodeURIComponent(name)}`);
+  }
+  config(app: string) {
+    return this.request<Record<string, string>>('GET', `/apps/${encodeURIComponent(app)}/config-vars`);
+  }
+  setConfig(app: string, changes: Record<string, string | null>) {
+    return this.request<Record<string, string>>('PATCH', `/apps/${encodeURIComponent(app)}/config-vars`, changes);
+  }
+  createBuild(app: string, sourceVersion: string, user?: string) {
+    return this.request<BuildInfo>('POST', `/apps/${encodeURIComponent(app)}/builds`, { source_version: sourceVersion, user });
+  }
+  finishBuild(app: string, id: string, result: { status: 'succeeded' | 'failed'; image?: string; process_types?: Record<string, string>; buildpacks?: { name: string; detected: string }[] }) {
+    return this.request<BuildInfo>('PATCH', `/apps/${encodeURIComponent(app)}/builds/${id}`, result);
+  }
+  createRelease(app: string, buildId: string) {
+    return this.request<ReleaseInfo>('POST', `/apps/${encodeURIComponent(app)}/releases`, { build_id: buildId });
+  }
+  releases(app: string) {
+    return this.request<ReleaseInfo[]>('GET', `/apps/${encodeURIComponent(app)}/releases`);
+  }
+  formation(app: string) {
+    return this.request<FormationInfo[]>('GET', `/apps/${encodeURIComponent(app)}/formation`);
+  }
+  scale(app: string, updates: { type: string; quantity?: number; size?: string }[]) {
+    return this.request<FormationInfo[]>('PATCH', `/apps/${encodeURIComponent(app)}/formation`, { updates });
+  }
+  dynos(app: string) {
+    return this.request<DynoInfo[]>('GET', `/apps/${encodeURIComponent(app)}/dynos`);
+  }
+  desiredState() {
+    return this.request<DesiredApp[]>('GET', '/scheduler/apps');
+  }
+  reportJob(id: string, report: JobReport) {
+    return this.request<void>('PUT', `/jobs/${encodeURIComponent(id)}`, report);
+  }
+  forgetJob(id: string) {
+    return this.request<void>('DELETE', `/jobs/${encodeURIComponent(id)}`);
+  }
+  routes() {
+    return this.request<Route[]>('GET', '/routes');
+  }
+  route(app: string) {
+    return this.request<Route>('GET', `/routes/${encodeURIComponent(app)}`);
+  }
+}

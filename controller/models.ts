@@ -1,0 +1,168 @@
+/**
+ * The controller's data model (Flynn's vocabulary): apps; builds (the artifact a push
+ * produced); releases (build + config, numbered per app, immutable); formations
+ * (process counts per type); jobs (one process on one host, as last reported).
+ * Only the controller opens the database.
+ */
+import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type CreationOptional, type Sequelize } from 'sequelize';
+
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: CreationOptional<number>;
+  declare email: string;
+  declare passwordHash: string;
+  declare isAdmin: boolean;
+}
+
+export class Token extends Model<InferAttributes<Token>, InferCreationAttributes<Token>> {
+  declare id: CreationOptional<number>;
+  declare userId: number;
+  /** sha256 of the token: a stolen database does not give working tokens. */
+  declare tokenHash: string;
+  declare description: string;
+}
+
+export class App extends Model<InferAttributes<App>, InferCreationAttributes<App>> {
+  declare id: CreationOptional<number>;
+  declare name: string;
+  declare ownerId: number;
+  /** JSON object of the current config vars; every release keeps its own snapshot. */
+  declare config: CreationOptional<string>;
+  /** Version of the current release; 0 before the first release. */
+  declare releaseVersion: CreationOptional<number>;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export type BuildStatus = 'pending' | 'succeeded' | 'failed';
+
+export class Build extends Model<InferAttributes<Build>, InferCreationAttributes<Build>> {
+  declare id: string;
+  declare appId: number;
+  declare status: BuildStatus;
+  declare sourceVersion: string;
+  declare userId: number | null;
+  declare image: string | null;
+  declare processTypes: string | null;
+  declare buildpacks: string | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class Release extends Model<InferAttributes<Release>, InferCreationAttributes<Release>> {
+  declare id: CreationOptional<number>;
+  declare appId: number;
+  declare version: number;
+  declare buildId: string | null;
+  /** JSON snapshot of the config vars of this release. */
+  declare config: string;
+  declare description: string;
+  declare userId: number | null;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export class Formation extends Model<InferAttributes<Formation>, InferCreationAttributes<Formation>> {
+  declare id: CreationOptional<number>;
+  declare appId: number;
+  declare type: string;
+  declare quantity: number;
+  declare size: string;
+}
+
+export class Job extends Model<InferAttributes<Job>, InferCreationAttributes<Job>> {
+  declare id: string;
+  declare appId: number;
+  declare release: number;
+  declare type: string;
+  declare hostId: string;
+  declare state: string;
+  declare ip: string | null;
+  declare port: number | null;
+  declare updatedAt: CreationOptional<Date>;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export function defineModels(sequelize: Sequelize): void {
+  const id = { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true };
+  User.init(
+    {
+      id,
+      email: { type: DataTypes.STRING(254), allowNull: false, unique: true },
+      passwordHash: { type: DataTypes.STRING(255), allowNull: false },
+      isAdmin: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+    },
+    { sequelize, tableName: 'users' },
+  );
+  Token.init(
+    {
+      id,
+      userId: { type: DataTypes.INTEGER, allowNull: false },
+      tokenHash: { type: DataTypes.STRING(64), allowNull: false, unique: true },
+      description: { type: DataTypes.STRING(255), allowNull: false, defaultValue: '' },
+    },
+    { sequelize, tableName: 'tokens' },
+  );
+  App.init(
+    {
+      id,
+      name: { type: DataTypes.STRING(30), allowNull: false, unique: true },
+      ownerId: { type: DataTypes.INTEGER, allowNull: false },
+      config: { type: DataTypes.TEXT, allowNull: false, defaultValue: '{}' },
+      releaseVersion: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      createdAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'apps' },
+  );
+  Build.init(
+    {
+      id: { type: DataTypes.STRING(36), primaryKey: true },
+      appId: { type: DataTypes.INTEGER, allowNull: false },
+      status: { type: DataTypes.STRING(16), allowNull: false },
+      sourceVersion: { type: DataTypes.STRING(64), allowNull: false },
+      userId: { type: DataTypes.INTEGER, allowNull: true },
+      image: { type: DataTypes.STRING(255), allowNull: true },
+      processTypes: { type: DataTypes.TEXT, allowNull: true },
+      buildpacks: { type: DataTypes.TEXT, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'builds' },
+  );
+  Release.init(
+    {
+      id,
+      appId: { type: DataTypes.INTEGER, allowNull: false },
+      version: { type: DataTypes.INTEGER, allowNull: false },
+      buildId: { type: DataTypes.STRING(36), allowNull: true },
+      config: { type: DataTypes.TEXT, allowNull: false },
+      description: { type: DataTypes.STRING(255), allowNull: false },
+      userId: { type: DataTypes.INTEGER, allowNull: true },
+      createdAt: DataTypes.DATE,
+    },
+    // The unique index is what makes version numbering safe under concurrency.
+    { sequelize, tableName: 'releases', indexes: [{ unique: true, fields: ['appId', 'version'] }] },
+  );
+  Formation.init(
+    {
+      id,
+      appId: { type: DataTypes.INTEGER, allowNull: false },
+      type: { type: DataTypes.STRING(64), allowNull: false },
+      quantity: { type: DataTypes.INTEGER, allowNull: false },
+      size: { type: DataTypes.STRING(32), allowNull: false, defaultValue: 'standard' },
+    },
+    { sequelize, tableName: 'formations', indexes: [{ unique: true, fields: ['appId', 'type'] }] },
+  );
+  Job.init(
+    {
+      id: { type: DataTypes.STRING(64), primaryKey: true },
+      appId: { type: DataTypes.INTEGER, allowNull: false },
+      release: { type: DataTypes.INTEGER, allowNull: false },
+      type: { type: DataTypes.STRING(64), allowNull: false },
+      hostId: { type: DataTypes.STRING(64), allowNull: false },
+      state: { type: DataTypes.STRING(16), allowNull: false },
+      ip: { type: DataTypes.STRING(64), allowNull: true },
+      port: { type: DataTypes.INTEGER, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'jobs' },
+  );
+}

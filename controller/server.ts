@@ -1,0 +1,67 @@
+/**
+ * The controller's HTTP server: a small koa core, one error handler at the top, request
+ * ids, a JSON body limit, then public and authenticated routes.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import Router from '@koa/router';
+import bodyParser from 'koa-bodyparser';
+import { NotFoundError } from '../shared';
+import { authenticate } from './api/access';
+import { accountRoutes, publicAccountRoutes } from './api/account';
+import { appRoutes } from './api/apps';
+import { buildRoutes } from './api/builds';
+import { configRoutes } from './api/config';
+import type { ControllerServices, Ctx, State } from './api/context';
+import { errorHandler } from './api/errors';
+import { formationRoutes } from './api/formation';
+import { releaseRoutes } from './api/releases';
+import { schedulingRoutes } from './api/scheduling';
+
+export function createApi(s: ControllerServices): Koa<State> {
+  const app = new Koa<State>();
+  app.proxy = false;
+  app.use(async (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    ctx.state.requestId = /^[\w-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    await next();
+  });
+  app.use(errorHandler(s.log) as never);
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', strict: true }));
+
+  const open = new Router<State>();
+  open.get('/health', (ctx) => {
+    ctx.body = { ok: true };
+  });
+  publicAccountRoutes(open);
+
+  const authed = new Router<State>();
+  authed.use(authenticate as never);
+  accountRoutes(authed);
+  appRoutes(authed, s);
+  configRoutes(authed, s);
+  buildRoutes(authed, s);
+  releaseRoutes(authed, s);
+  formationRoutes(authed, s);
+  schedulingRoutes(authed, s);
+
+  app.use(open.routes());
+  app.use(authed.routes());
+  app.use(authed.allowedMethods());
+  app.use((ctx: Ctx) => {
+    throw new NotFoundError(`No such API endpoint: ${ctx.method} ${ctx.path}`);
+  });
+  return app;
+}
+
+export async function listen(app: Koa<State>, port: number, host: string): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}

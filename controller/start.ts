@@ -1,0 +1,54 @@
+/** Starts the controller: database, first-start accounts, the API server. */
+import type http from 'node:http';
+import type { NatsConnection } from 'nats';
+import type { Sequelize } from 'sequelize';
+import type { Logger } from '../shared';
+import type { AppUrls } from './api/context';
+import { bootstrapAccounts, type Bootstrap } from './bootstrap';
+import { openDatabase } from './db';
+import { createApi, listen } from './server';
+
+export interface ControllerOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  adminEmail: string;
+  domain: string;
+  urls: AppUrls;
+  port: number;
+  bindAddress: string;
+  nc?: NatsConnection;
+  log: Logger;
+}
+
+export interface RunningController extends Bootstrap {
+  url: string;
+  port: number;
+  sequelize: Sequelize;
+  close(): Promise<void>;
+}
+
+export async function startController(o: ControllerOptions): Promise<RunningController> {
+  const sequelize = await openDatabase(o.databaseUrl, o.dataDir);
+  const accounts = await bootstrapAccounts(o.dataDir, o.adminEmail);
+  const api = createApi({ sequelize, nc: o.nc, log: o.log, domain: o.domain, urls: o.urls });
+  const { server, port } = await listen(api, o.port, o.bindAddress);
+  const host = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
+  o.log.info('controller listening', { port });
+  return {
+    ...accounts,
+    url: `http://${host}:${port}`,
+    port,
+    sequelize,
+    async close() {
+      await closeServer(server);
+      await sequelize.close();
+    },
+  };
+}
+
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

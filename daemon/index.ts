@@ -1,0 +1,2 @@
+/** paasd: everything one host runs, composed. */
+export { startPlatform, type Platform } from './platform';

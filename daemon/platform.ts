@@ -1,0 +1,109 @@
+/**
+ * The composition root for one host: NATS (embedded or external), the controller, the
+ * engine and its agent, the scheduler, the router and the builder, started in the
+ * order they depend on each other and stopped in reverse. Containers keep running when
+ * the platform stops; the next start re-adopts them.
+ */
+import fs from 'node:fs';
+import type { NatsConnection } from 'nats';
+import { startBuilder, type RunningBuilder } from '../builder';
+import { ControllerClient, startController, type RunningController } from '../controller';
+import { openEngine, startAgent, type EngineApi } from '../engine';
+import { startRouter, type RunningRouter } from '../router';
+import { startScheduler, type RunningScheduler } from '../scheduler';
+import { connectNats, errorMessage, type Logger, type PaasConfig } from '../shared';
+import { startEmbeddedNats, type EmbeddedNats } from './nats-server';
+
+export interface Platform {
+  config: PaasConfig;
+  controller: RunningController;
+  router: RunningRouter;
+  builder: RunningBuilder;
+  engine: EngineApi;
+  scheduler: RunningScheduler;
+  natsUrl: string;
+  gitUrl(app: string): string;
+  webUrl(app: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(config: PaasConfig, log: Logger): Promise<Platform> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of stops.reverse()) await s().catch((err) => log.warn('stop step failed', { err: errorMessage(err) }));
+  };
+  const portSuffix = config.routerPort === 80 ? '' : `:${config.routerPort}`;
+  const webUrl = (app: string): string => `http://${app}.${config.domain}${portSuffix}/`;
+  const gitUrl = (app: string): string => `http://${config.publicHost}:${config.gitPort}/${app}.git`;
+  try {
+    let natsUrl = config.natsUrl;
+    if (!natsUrl) {
+      const nats: EmbeddedNats = await startEmbeddedNats(config.dataDir, config.natsPort, log.child('nats'));
+      stops.push(() => nats.stop());
+      natsUrl = nats.url;
+    }
+    const nc: NatsConnection = await connectNats(natsUrl, `paas-${config.hostId}`, log.child('nats'));
+    stops.push(async () => void (await nc.drain()));
+
+    const controller = await startController({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      adminEmail: config.adminEmail,
+      domain: config.domain,
+      urls: { web: webUrl, git: gitUrl },
+      port: config.apiPort,
+      bindAddress: config.bindAddress,
+      nc,
+      log: log.child('controller'),
+    });
+    stops.push(() => controller.close());
+    const client = new ControllerClient(controller.url, controller.systemToken);
+
+    const engine = await openEngine(
+      { dataDir: `${config.dataDir}/engine`, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror },
+      log.child('engine'),
+    );
+    stops.push(() => engine.close());
+    const agent = startAgent({ engine, nc, hostId: config.hostId, address: engine.bridgeAddress, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs });
+    stops.push(() => agent.stop());
+
+    const scheduler = startScheduler({ client, nc, log: log.child('scheduler'), stopGraceMs: config.stopGraceMs, defaultMemoryBytes: config.defaultMemoryBytes });
+    stops.push(() => scheduler.stop());
+
+    const router = await startRouter({ client, nc, log: log.child('router'), port: config.routerPort, bindAddress: config.bindAddress });
+    stops.push(() => router.close());
+
+    const builder = await startBuilder({
+      engine,
+      client,
+      log: log.child('builder'),
+      dataDir: config.dataDir,
+      npmRegistry: config.npmRegistry,
+      buildTimeoutMs: config.buildTimeoutMs,
+      bootTimeoutMs: config.bootTimeoutMs,
+      buildMemoryBytes: 2 * 1024 * 1024 * 1024,
+      webUrl,
+      port: config.gitPort,
+      bindAddress: config.bindAddress,
+      controllerUrl: controller.url,
+    });
+    stops.push(() => builder.close());
+
+    return {
+      config,
+      controller,
+      router,
+      builder,
+      engine,
+      scheduler,
+      natsUrl,
+      gitUrl,
+      webUrl,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

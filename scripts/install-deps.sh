@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what paas needs on a Debian host and is missing, then builds paas.
+# Idempotent: a second run installs nothing and only rebuilds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(runc crun iproute2 iptables git nats-server debootstrap tar curl ca-certificates)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "paas needs these Debian packages: ${missing[*]}. Run this as root (sudo) to install them." >&2
+    exit 1
+  fi
+  echo "-----> Installing ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# npm ci only when the lockfile changed since the last install.
+stamp=node_modules/.paas-lock-sha
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  echo "-----> Installing npm packages"
+  npm ci --no-audit --no-fund
+  echo "$want" > "$stamp"
+fi
+echo "-----> Building paas"
+rm -rf dist
+npm run --silent build

@@ -1,0 +1,116 @@
+/**
+ * The configuration of a paas process, parsed once at start-up from the environment
+ * and passed down. Every problem is reported at once, each with the fix.
+ * Units are in the names (`..._MS`, `..._BYTES`).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { InvalidInputError } from './errors';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const schema = z.object({
+  PAAS_DATA_DIR: z.string().default('/var/lib/paas'),
+  PAAS_API_PORT: port.default(5000),
+  PAAS_GIT_PORT: port.default(5001),
+  PAAS_ROUTER_PORT: port.default(8080),
+  PAAS_BIND_ADDRESS: z.string().default('0.0.0.0'),
+  /** Apps answer at <app>.<PAAS_DOMAIN>; *.localhost resolves to loopback in curl and browsers. */
+  PAAS_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be a DNS name like paas.example.com')
+    .default('paas.localhost'),
+  /** The URL users reach the API at (printed by `paas up`, used for git remotes). */
+  PAAS_PUBLIC_HOST: z.string().default('127.0.0.1'),
+  /** External NATS; when empty paas starts its own nats-server on PAAS_NATS_PORT. */
+  NATS_URL: z.string().optional(),
+  PAAS_NATS_PORT: port.default(4250),
+  /** mysql://user:pass@host:3306/db for production; empty means SQLite in the data dir. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^(mysql|mariadb|sqlite):/, 'must start with mysql://, mariadb:// or sqlite:')
+    .optional(),
+  PAAS_HOST_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'must be lowercase letters, digits and dashes')
+    .optional(),
+  /** The host bridge's own address and prefix; containers get the other addresses. */
+  PAAS_BRIDGE_CIDR: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be an address with a prefix, like 10.77.0.1/16')
+    .default('10.77.0.1/16'),
+  PAAS_BRIDGE_NAME: z.string().max(15).default('paas0'),
+  PAAS_RUNTIME: z.enum(['auto', 'runc', 'crun']).default('auto'),
+  PAAS_ADMIN_EMAIL: z.string().email().default('admin@paas.local'),
+  PAAS_BUILD_TIMEOUT_MS: z.coerce.number().int().positive().default(25 * 60_000),
+  PAAS_BOOT_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  PAAS_STOP_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
+  PAAS_DEFAULT_MEMORY_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  /** The npm registry that builds fetch Node.js and packages from. */
+  PAAS_NPM_REGISTRY: z.string().url().default('https://registry.npmjs.org'),
+  /** The Debian mirror the build stack is bootstrapped from. */
+  PAAS_DEBIAN_MIRROR: z.string().url().default('http://deb.debian.org/debian'),
+  PAAS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface PaasConfig {
+  dataDir: string;
+  apiPort: number;
+  gitPort: number;
+  routerPort: number;
+  bindAddress: string;
+  domain: string;
+  publicHost: string;
+  natsUrl?: string;
+  natsPort: number;
+  databaseUrl?: string;
+  hostId: string;
+  bridgeCidr: string;
+  bridgeName: string;
+  runtime: 'auto' | 'runc' | 'crun';
+  adminEmail: string;
+  buildTimeoutMs: number;
+  bootTimeoutMs: number;
+  stopGraceMs: number;
+  defaultMemoryBytes: number;
+  npmRegistry: string;
+  debianMirror: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Parses the environment; throws one error that lists every bad variable and its fix. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new InvalidInputError(`paas cannot start, fix these environment variables:\n${lines.join('\n')}`, 'bad_config');
+  }
+  const c = parsed.data;
+  const hostname = os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 31) || 'host';
+  return {
+    dataDir: path.resolve(c.PAAS_DATA_DIR),
+    apiPort: c.PAAS_API_PORT,
+    gitPort: c.PAAS_GIT_PORT,
+    routerPort: c.PAAS_ROUTER_PORT,
+    bindAddress: c.PAAS_BIND_ADDRESS,
+    domain: c.PAAS_DOMAIN,
+    publicHost: c.PAAS_PUBLIC_HOST,
+    natsUrl: c.NATS_URL,
+    natsPort: c.PAAS_NATS_PORT,
+    databaseUrl: c.DATABASE_URL,
+    hostId: c.PAAS_HOST_ID ?? hostname,
+    bridgeCidr: c.PAAS_BRIDGE_CIDR,
+    bridgeName: c.PAAS_BRIDGE_NAME,
+    runtime: c.PAAS_RUNTIME,
+    adminEmail: c.PAAS_ADMIN_EMAIL,
+    buildTimeoutMs: c.PAAS_BUILD_TIMEOUT_MS,
+    bootTimeoutMs: c.PAAS_BOOT_TIMEOUT_MS,
+    stopGraceMs: c.PAAS_STOP_GRACE_MS,
+    defaultMemoryBytes: c.PAAS_DEFAULT_MEMORY_BYTES,
+    npmRegistry: c.PAAS_NPM_REGISTRY.replace(/\/+$/, ''),
+    debianMirror: c.PAAS_DEBIAN_MIRROR,
+    logLevel: c.PAAS_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * NATS helpers: connect with retry, publish and subscribe with a schema, request/reply
+ * with typed errors. Every component talks to NATS only through these.
+ */
+import { connect, JSONCodec, type NatsConnection, type Subscription } from 'nats';
+import type { z } from 'zod';
+import { PaasError, UnavailableError } from './errors';
+import type { Logger } from './log';
+
+const codec = JSONCodec<unknown>();
+
+export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: url.split(','),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    waitOnFirstConnect: true,
+    timeout: 10_000,
+  });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect') log.info(`nats ${s.type}`, { server: String(s.data) });
+    }
+  })();
+  return nc;
+}
+
+export function publish<S extends z.ZodTypeAny>(nc: NatsConnection, subject: string, schema: S, value: z.infer<S>): void {
+  nc.publish(subject, codec.encode(schema.parse(value)));
+}
+
+/**
+ * Subscribes and hands every valid message to `handler`, one at a time. Invalid
+ * messages and handler failures are logged and skipped; they never stop the loop.
+ */
+export function subscribe<S extends z.ZodTypeAny>(
+  nc: NatsConnection,
+  subject: string,
+  schema: S,
+  log: Logger,
+  handler: (value: z.infer<S>, reply: (value: unknown) => void) => Promise<void> | void,
+  options: { queue?: string } = {},
+): Subscription {
+  const sub = nc.subscribe(subject, { queue: options.queue });
+  void (async () => {
+    for await (const msg of sub) {
+      const respond = (value: unknown): void => {
+        if (msg.reply) msg.respond(codec.encode(value));
+      };
+      let value: z.infer<S>;
+      try {
+        value = schema.parse(codec.decode(msg.data));
+      } catch (err) {
+        log.warn('invalid message', { subject: msg.subject, err });
+        respond({ error: { code: 'invalid_message', message: `invalid message on ${msg.subject}` } });
+        continue;
+      }
+      try {
+        await handler(value, respond);
+      } catch (err) {
+        log.error('handler failed', { subject: msg.subject, err });
+        const code = err instanceof PaasError ? err.code : 'internal';
+        respond({ error: { code, message: err instanceof Error ? err.message : String(err) } });
+      }
+    }
+  })();
+  return sub;
+}
+
+/** Request/reply with a timeout; a reply of the `{error}` shape becomes a thrown PaasError. */
+export async function request<T>(
+  nc: NatsConnection,
+  subject: string,
+  value: unknown,
+  timeoutMs = 10_000,
+): Promise<T> {
+  let data: unknown;
+  try {
+    const msg = await nc.request(subject, codec.encode(value), { timeout: timeoutMs });
+    data = codec.decode(msg.data);
+  } catch (err) {
+    throw new UnavailableError(`no answer on ${subject}: ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+  if (data && typeof data === 'object' && 'error' in data) {
+    const e = (data as { error: { code: string; message: string } }).error;
+    throw new PaasError(e.code, e.message, { status: 502 });
+  }
+  return data as T;
+}

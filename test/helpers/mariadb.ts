@@ -1,0 +1,28 @@
+/**
+ * A fresh database on the MariaDB server the machine runs (127.0.0.1:3306, root, no
+ * password), dropped at the end. Tests of the production mode use it for real.
+ */
+import crypto from 'node:crypto';
+import mysql from 'mysql2/promise';
+
+export const MARIADB_URL = process.env.PAAS_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `paas_test_${crypto.randomBytes(4).toString('hex')}`;
+  const conn = await mysql.createConnection(MARIADB_URL);
+  await conn.query(`CREATE DATABASE \`${name}\``);
+  await conn.end();
+  return {
+    url: `${MARIADB_URL}/${name}`,
+    async drop() {
+      const c = await mysql.createConnection(MARIADB_URL);
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await c.end();
+    },
+  };
+}
