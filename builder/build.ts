@@ -5,6 +5,7 @@
  * a wait until the web process answers. Everything streams to `output` in Heroku's
  * grammar; anything that fails marks the build failed and creates no release.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BuildpackError, runBuildpacks, shippedBuildpacks, type BuildpackRef } from '../buildpacks';
@@ -58,6 +59,7 @@ export async function runBuild(env: BuildEnvironment, req: BuildRequest): Promis
       { source: ws.env, destination: BUILD_PATHS.env, readonly: true },
       { source: ws.work, destination: BUILD_PATHS.work },
       ...shipped.map((bp) => ({ source: bp.dir, destination: `${BUILD_PATHS.buildpacks}/${bp.name}`, readonly: true })),
+      ...hostTrust(),
     ];
     const executor = createContainerExecutor({ engine: env.engine, image: stack.ref, mounts, buildId: build.id, memoryBytes: env.buildMemoryBytes, signal: abort.signal });
     const result = await runBuildpacks({
@@ -85,14 +87,25 @@ export async function runBuild(env: BuildEnvironment, req: BuildRequest): Promis
   } catch (err) {
     env.log.info('build failed', { app, build: build.id, err: errorMessage(err) });
     // Buildpack errors were already written in Heroku's grammar by the runner.
-    if (!(err instanceof BuildpackError && err.reported)) out.write(heroku.error(errorMessage(err)));
-    out.write(heroku.error('Push rejected, the build failed. Fix the problem above and push again.'));
+    if (!(err instanceof BuildpackError && err.reported)) {
+      out.write(heroku.error(errorMessage(err)));
+      out.write(heroku.error('Push rejected, the build failed. Fix the problem above and push again.'));
+    }
     await env.client.finishBuild(app, build.id, { status: 'failed' }).catch(() => undefined);
     return 'failed';
   } finally {
     clearTimeout(timer);
     removeWorkspace(ws);
   }
+}
+
+/**
+ * Builds trust the host's CA bundle: where the operator's network reaches package
+ * registries through a TLS-inspecting proxy, its CA is in the host's bundle, not the stack's.
+ */
+function hostTrust(): Mount[] {
+  const bundle = '/etc/ssl/certs/ca-certificates.crt';
+  return fs.existsSync(bundle) ? [{ source: bundle, destination: bundle, readonly: true }] : [];
 }
 
 /** Waits until a web process of the release answers on $PORT, then prints the URL. */

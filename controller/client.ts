@@ -3,6 +3,8 @@
  * reach the controller. Errors come back as PaasError with the API's code, status and
  * message, so callers can show the message as is.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { PaasError, UnavailableError } from '../shared';
 import type { DesiredApp, Route } from './api/scheduling';
 
@@ -64,24 +66,20 @@ export class ControllerClient {
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    let res: { status: number; text: string };
     try {
-      res = await fetch(this.baseUrl + path, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      res = await send(this.baseUrl + path, method, {
+        accept: 'application/json',
+        ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      }, payload);
     } catch (err) {
       throw new UnavailableError(`Cannot reach the paas API at ${this.baseUrl}: ${(err as Error).message}. Is paas running?`, err);
     }
     if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    const data: unknown = text ? JSON.parse(text) : undefined;
-    if (!res.ok) {
+    const data: unknown = res.text ? JSON.parse(res.text) : undefined;
+    if (res.status >= 400) {
       const e = (data ?? {}) as { id?: string; message?: string };
       throw new PaasError(e.id ?? 'http_error', e.message ?? `HTTP ${res.status}`, { status: res.status, expose: true, retryable: res.status >= 500 });
     }
@@ -148,4 +146,20 @@ export class ControllerClient {
   route(app: string) {
     return this.request<Route>('GET', `/routes/${encodeURIComponent(app)}`);
   }
+}
+
+/** One HTTP exchange with node:http (fetch refuses some ports, e.g. 6000, that operators may use). */
+function send(url: string, method: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; text: string }> {
+  const lib = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(url, { method, headers, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out after 30 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
