@@ -1,0 +1,15 @@
+/** The buildpack runner: the classic Heroku buildpack contract plus the buildpacks paas ships. */
+export { runBuildpacks } from './runner';
+export { shippedBuildpacks, SHIPPED_BUILDPACKS } from './shipped';
+export { parseProcfile } from './procfile';
+export { launchCommand } from './launch';
+export { createHostExecutor } from './host-executor';
+export * from './errors';
+export type {
+  BuildpackExecutor,
+  BuildpackRef,
+  BuildResult,
+  ExecOptions,
+  RunBuildpacksOptions,
+  UsedBuildpack,
+} from './types';
