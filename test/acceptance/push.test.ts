@@ -43,6 +43,7 @@ for (const mode of ['embedded', 'production'] as const) {
       const code = await paas?.stop();
       assert.equal(code, 0, 'paas up exits cleanly on Ctrl-C');
       await db?.drop();
+      for (const dir of [settings?.dataDir, user?.home]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     test('paas up printed the admin login', () => {
@@ -67,10 +68,10 @@ for (const mode of ['embedded', 'production'] as const) {
       assert.match(log, /remote: -----> Building on the paas-bookworm stack/);
       assert.match(log, /remote: -----> Node\.js app detected/);
       assert.match(log, /remote: -----> Discovering process types/);
-      assert.match(log, /remote:        Procfile declares types -> web/);
+      assert.match(log, /remote: {8}Procfile declares types -> web/);
       assert.match(log, /remote: -----> Launching\.\.\./);
-      assert.match(log, /remote:        Released v1/);
-      assert.match(log, /remote:        http:\/\/hello\.paas\.localhost:\d+\/ deployed to paas/);
+      assert.match(log, /remote: {8}Released v1/);
+      assert.match(log, /remote: {8}http:\/\/hello\.paas\.localhost:\d+\/ deployed to paas/);
       firstRev = user.git(['rev-parse', 'HEAD'], nodeRepo).stdout.trim();
       const releases = user.paas(['releases', '-a', 'hello', '--json']);
       const list = JSON.parse(releases.stdout) as { version: number; description: string }[];
@@ -98,7 +99,7 @@ for (const mode of ['embedded', 'production'] as const) {
       user.git(['commit', '-q', '-m', 'nothing to detect'], nodeRepo);
       const push = user.git(['push', 'paas', 'main'], nodeRepo);
       assert.notEqual(push.status, 0);
-      assert.match(push.stderr, /remote:  !     No default language could be detected for this app/);
+      assert.match(push.stderr, /remote: {2}! {5}No default language could be detected for this app/);
       assert.match(push.stderr, /pre-receive hook declined/);
       const remoteMain = user.git(['ls-remote', 'paas', 'refs/heads/main'], nodeRepo).stdout.split('\t')[0];
       assert.equal(remoteMain, firstRev, 'the branch did not move');
