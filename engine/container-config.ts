@@ -1,0 +1,91 @@
+/**
+ * Turns a ContainerSpec plus its image into the files of the container's bundle:
+ * config.json (via oci-spec.ts), and the /etc/resolv.conf and /etc/hosts it will see.
+ * Defaults come from the image (Entrypoint+Cmd, Env, WorkingDir, User), and app code
+ * never runs as root unless the spec asks for uid 0 explicitly.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { InvalidInputError } from '../shared';
+import type { ContainerSpec, ImageInfo, Mount } from './types';
+import type { ContainerPaths } from './container-paths';
+import { mergeEnv, parseUser } from './image-config';
+import { buildOciSpec } from './oci-spec';
+import { writeJsonAtomic } from './fs-util';
+
+export const DEFAULT_USER = { uid: 1000, gid: 1000 };
+export const DEFAULT_PIDS_LIMIT = 4096;
+
+export interface HostSettings {
+  nofile: number;
+  limitSwap: boolean;
+}
+
+export function cgroupPathOf(id: string): string {
+  return `/paas/${id}`;
+}
+
+function checkMounts(mounts: Mount[]): Mount[] {
+  for (const m of mounts) {
+    if (!isAbsolute(m.source) || !isAbsolute(m.destination) || m.destination.split('/').includes('..')) {
+      throw new InvalidInputError(`mount paths must be absolute, without '..': ${m.source} -> ${m.destination}`);
+    }
+  }
+  return mounts;
+}
+
+/** resolv.conf for the container: the host's, unless that points at a loopback stub resolver. */
+export async function containerResolvConf(): Promise<string> {
+  const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const servers = host.split('\n').filter((l) => /^\s*nameserver\s/.test(l));
+  if (servers.length > 0 && servers.every((l) => /nameserver\s+(127\.|::1)/.test(l))) {
+    // systemd-resolved's stub (127.0.0.53) is unreachable from a container: use its upstreams.
+    const upstream = await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(() => '');
+    if (upstream) return upstream;
+  }
+  return host;
+}
+
+export function hostsFile(hostname: string, ip: string | undefined): string {
+  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ?? '127.0.1.1'}\t${hostname}\n`;
+}
+
+export function hostnameOf(spec: ContainerSpec): string {
+  return (spec.hostname ?? spec.id).slice(0, 63);
+}
+
+/** Writes config.json, resolv.conf and hosts into the container's directory. */
+export async function writeBundleFiles(
+  paths: ContainerPaths,
+  spec: ContainerSpec,
+  image: ImageInfo,
+  net: { netnsPath?: string; ip?: string },
+  host: HostSettings,
+): Promise<void> {
+  const args = spec.cmd ?? [...(image.config.Entrypoint ?? []), ...(image.config.Cmd ?? [])];
+  if (args.length === 0) throw new InvalidInputError(`no command given and image ${image.ref} has none`);
+  const hostname = hostnameOf(spec);
+  await writeFile(paths.etc(spec.id, 'resolv.conf'), await containerResolvConf());
+  await writeFile(paths.etc(spec.id, 'hosts'), hostsFile(hostname, net.ip));
+  const config = buildOciSpec({
+    args,
+    env: mergeEnv(
+      image.config.Env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      [`HOSTNAME=${hostname}`],
+      Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    ),
+    cwd: spec.workingDir ?? image.config.WorkingDir ?? '/',
+    user: spec.user ?? parseUser(image.config.User) ?? DEFAULT_USER,
+    hostname,
+    netnsPath: net.netnsPath,
+    memoryBytes: spec.memoryBytes,
+    limitSwap: host.limitSwap,
+    pidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+    nofile: host.nofile,
+    cgroupsPath: cgroupPathOf(spec.id),
+    mounts: checkMounts(spec.mounts ?? []),
+    resolvConf: paths.etc(spec.id, 'resolv.conf'),
+    hostsFile: paths.etc(spec.id, 'hosts'),
+  });
+  await writeJsonAtomic(`${paths.bundle(spec.id)}/config.json`, config);
+}

@@ -1,0 +1,9 @@
+/**
+ * The engine's one public entry: open an engine on a data dir, and run the host agent
+ * that exposes it on NATS. Everything else in engine/ is private.
+ */
+export { openEngine, DEFAULT_CACHE_DIR } from './engine';
+export { startAgent, type AgentOptions, type AgentHandle } from './agent';
+export { STACK_REF } from './stack';
+export * from './types';
+export * from './errors';
