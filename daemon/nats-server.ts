@@ -22,7 +22,9 @@ export async function startEmbeddedNats(dataDir: string, port: number, log: Logg
   const dir = path.join(dataDir, 'nats');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pidFile = path.join(dir, 'nats-server.pid');
-  stopStale(pidFile, log);
+  if (stopStale(pidFile, log)) {
+    for (let i = 0; i < 50 && (await portOpen(port)); i++) await sleep(100);
+  }
   if (await portOpen(port)) {
     throw new UnavailableError(`Port ${port} is already in use, so paas cannot start its NATS server there. Set PAAS_NATS_PORT to a free port, or NATS_URL to use that server.`);
   }
@@ -42,18 +44,21 @@ export async function startEmbeddedNats(dataDir: string, port: number, log: Logg
 }
 
 /** A nats-server left over from a paas that was killed: ours by its pid file. */
-function stopStale(pidFile: string, log: Logger): void {
-  if (!fs.existsSync(pidFile)) return;
+function stopStale(pidFile: string, log: Logger): boolean {
+  if (!fs.existsSync(pidFile)) return false;
+  let stopped = false;
   const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
   try {
     if (pid > 0 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nats-server')) {
       process.kill(pid, 'SIGTERM');
+      stopped = true;
       log.info('stopped a leftover nats-server', { pid });
     }
   } catch {
     // Not running any more.
   }
   fs.rmSync(pidFile, { force: true });
+  return stopped;
 }
 
 function portOpen(port: number): Promise<boolean> {

@@ -9,12 +9,3 @@
 export const topic = (text: string): string => `-----> ${text}\n`;
 export const detail = (text: string): string => `       ${text}\n`;
 export const error = (text: string): string => ` !     ${text}\n`;
-export const blank = (): string => '\n';
-
-/** Indents a block of a buildpack's own output as detail lines, keeping its arrows. */
-export function indent(block: string): string {
-  return block
-    .split('\n')
-    .map((line) => (line === '' || line.startsWith('----->') || line.startsWith(' !') ? line : `       ${line}`))
-    .join('\n');
-}
