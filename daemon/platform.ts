@@ -5,10 +5,11 @@
  * the platform stops; the next start re-adopts them.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { NatsConnection } from 'nats';
 import { startBuilder, type RunningBuilder } from '../builder';
 import { ControllerClient, startController, type RunningController } from '../controller';
-import { openEngine, startAgent, type EngineApi } from '../engine';
+import { openEngine, startAgent, startEngineApi, type EngineApi } from '../engine';
 import { startRouter, type RunningRouter } from '../router';
 import { startScheduler, type RunningScheduler } from '../scheduler';
 import { connectNats, errorMessage, type Logger, type PaasConfig } from '../shared';
@@ -60,11 +61,14 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
     stops.push(() => controller.close());
     const client = new ControllerClient(controller.url, controller.systemToken);
 
+    const engineDir = path.join(config.dataDir, 'engine');
     const engine = await openEngine(
-      { dataDir: `${config.dataDir}/engine`, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror },
+      { dataDir: engineDir, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror },
       log.child('engine'),
     );
     stops.push(() => engine.close());
+    const engineApi = await startEngineApi(engine, engineDir, log.child('engine-api'));
+    stops.push(() => engineApi.close());
     const agent = startAgent({ engine, nc, hostId: config.hostId, address: engine.bridgeAddress, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs });
     stops.push(() => agent.stop());
 

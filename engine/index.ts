@@ -7,3 +7,5 @@ export { startAgent, type AgentOptions, type AgentHandle } from './agent';
 export { STACK_REF } from './stack';
 export * from './types';
 export * from './errors';
+export { startEngineApi, engineSocketPath, engineToken, type EngineApiServer } from './api-server';
+export { EngineClient } from './api-client';
