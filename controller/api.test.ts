@@ -3,49 +3,26 @@
  * MariaDB server of the machine (production), with the same assertions.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../test/helpers/mariadb';
-import { silentLogger } from '../shared';
 import { ControllerClient } from './client';
-import { startController, type RunningController } from './start';
+import type { RunningController } from './start';
+import { DIALECTS, startTestController, type TestController } from './test-fixture';
 
 const SHA = 'a'.repeat(40);
 
-for (const dialect of ['sqlite', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   describe(`controller API on ${dialect}`, () => {
-    let dataDir: string;
-    let db: TestDatabase | undefined;
+    let t: TestController;
     let controller: RunningController;
     let admin: ControllerClient;
     let system: ControllerClient;
 
     before(async () => {
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-ctl-'));
-      if (dialect === 'mariadb') db = await createTestDatabase();
-      controller = await startController({
-        dataDir,
-        databaseUrl: db?.url,
-        adminEmail: 'admin@example.com',
-        domain: 'paas.test',
-        urls: { web: (a) => `http://${a}.paas.test/`, git: (a) => `http://git.test/${a}.git` },
-        port: 0,
-        bindAddress: '127.0.0.1',
-        log: silentLogger,
-      });
-      assert.ok(controller.adminPassword, 'first start prints the admin password');
-      const { token } = await new ControllerClient(controller.url).login('admin@example.com', controller.adminPassword);
-      admin = new ControllerClient(controller.url, token);
-      system = new ControllerClient(controller.url, controller.systemToken);
+      t = await startTestController(dialect);
+      ({ controller, admin, system } = t);
     });
 
-    after(async () => {
-      await controller?.close();
-      await db?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    });
+    after(async () => t?.close());
 
     test('rejects a wrong password and a missing token with 401', async () => {
       await assert.rejects(new ControllerClient(controller.url).login('admin@example.com', 'nope'), { status: 401 });
@@ -129,20 +106,9 @@ for (const dialect of ['sqlite', 'mariadb'] as const) {
     });
 
     test('a second start keeps the data and does not show the password again', async () => {
-      await controller.close();
-      controller = await startController({
-        dataDir,
-        databaseUrl: db?.url,
-        adminEmail: 'admin@example.com',
-        domain: 'paas.test',
-        urls: { web: (a) => `http://${a}.paas.test/`, git: (a) => `http://git.test/${a}.git` },
-        port: 0,
-        bindAddress: '127.0.0.1',
-        log: silentLogger,
-      });
-      assert.equal(controller.adminPassword, undefined);
-      admin = new ControllerClient(controller.url, (admin as unknown as { token: string }).token);
-      assert.deepEqual((await admin.apps()).map((a) => a.name), ['busy', 'hello']);
+      await t.restart();
+      assert.equal(t.controller.adminPassword, undefined);
+      assert.deepEqual((await t.admin.apps()).map((a) => a.name), ['busy', 'hello']);
     });
   });
 }

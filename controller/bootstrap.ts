@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hashPassword, issueToken, userForToken } from './auth';
+import { SYSTEM_EMAIL } from './api/rate-limit';
 import { User } from './models';
 
 export interface Bootstrap {
@@ -24,8 +25,8 @@ export async function bootstrapAccounts(dataDir: string, adminEmail: string): Pr
     result.adminPassword = crypto.randomBytes(12).toString('base64url');
     await User.create({ email: adminEmail, passwordHash: await hashPassword(result.adminPassword), isAdmin: true });
   }
-  const system = await User.findOne({ where: { email: 'system@paas.internal' } }) ??
-    (await User.create({ email: 'system@paas.internal', passwordHash: '!', isAdmin: true }));
+  const system = await User.findOne({ where: { email: SYSTEM_EMAIL } }) ??
+    (await User.create({ email: SYSTEM_EMAIL, passwordHash: '!', isAdmin: true }));
   // The token file is per data dir; a shared database (production) gets one token per node.
   const tokenFile = path.join(secrets, 'system-token');
   if (fs.existsSync(tokenFile)) {

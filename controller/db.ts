@@ -1,11 +1,12 @@
 /**
  * Opens the database: SQLite in the data directory by default, MySQL/MariaDB (mysql2)
- * when DATABASE_URL says so. Creates missing tables at start.
+ * when DATABASE_URL says so. Runs the pending migrations at start.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Sequelize, type Transaction } from 'sequelize';
 import { UnavailableError } from '../shared';
+import { migrate } from './migrate';
 import { defineModels } from './models';
 
 export async function openDatabase(databaseUrl: string | undefined, dataDir: string): Promise<Sequelize> {
@@ -36,7 +37,7 @@ export async function openDatabase(databaseUrl: string | undefined, dataDir: str
     await sequelize.query('PRAGMA busy_timeout=5000');
   }
   defineModels(sequelize);
-  await sequelize.sync();
+  await migrate(sequelize);
   return sequelize;
 }
 

@@ -1,20 +1,82 @@
 /**
- * Publishes controller events on NATS once the change they describe is committed.
- * (An outbox written in the same transaction, so a crash between commit and publish
- * loses nothing, is issue #4; consumers already reconcile, so a lost event only
- * delays convergence until their next periodic pass.)
+ * The transactional outbox: an event is written in the same transaction as the change
+ * it describes and relayed to NATS after the commit (at once, and by a periodic sweep
+ * that also catches what a crash left behind). A crash between commit and publish loses
+ * nothing; it can publish an event twice, which every consumer tolerates (they
+ * reconcile rather than apply deltas).
  */
 import type { NatsConnection } from 'nats';
-import type { Transaction } from 'sequelize';
-import { publish, subjects } from '../shared';
+import { Op, type Transaction } from 'sequelize';
+import { errorMessage, subjects, type Logger } from '../shared';
+import { OutboxEvent } from './models';
 
-type Event =
+export type Event =
   | { subject: typeof subjects.releaseCreated; value: { app: string; version: number } }
   | { subject: typeof subjects.formationUpdated | typeof subjects.routesChanged | typeof subjects.appDeleted; value: { app: string } };
 
-export function emitAfterCommit(nc: NatsConnection | undefined, t: Transaction | null, event: Event): void {
-  if (!nc) return;
-  const send = (): void => publish(nc, event.subject.name, event.subject.schema, event.value as never);
-  if (t) t.afterCommit(send);
-  else send();
+const SWEEP_MS = 1_000;
+const KEEP_PUBLISHED_MS = 60 * 60_000;
+
+export class Outbox {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly nc: NatsConnection | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** Writes the event as part of `t`; it is relayed once `t` commits. */
+  async record(t: Transaction, event: Event): Promise<void> {
+    const payload = JSON.stringify(event.subject.schema.parse(event.value));
+    await OutboxEvent.create({ subject: event.subject.name, payload, publishedAt: null }, { transaction: t });
+    t.afterCommit(() => void this.relay());
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.relay(), SWEEP_MS);
+    void this.relay();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Publishes every unpublished event in order; one pass at a time. */
+  relay(): Promise<void> {
+    if (!this.nc) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.pass(this.nc as NatsConnection);
+        } catch (err) {
+          this.log.warn('outbox relay failed; will retry', { err: errorMessage(err) });
+        }
+      } while (this.again);
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(nc: NatsConnection): Promise<void> {
+    for (;;) {
+      const batch = await OutboxEvent.findAll({ where: { publishedAt: null }, order: [['id', 'ASC']], limit: 200 });
+      if (batch.length === 0) break;
+      for (const e of batch) nc.publish(e.subject, new TextEncoder().encode(e.payload));
+      // Marked only once the server has them: a crash here means a re-send, not a loss.
+      await nc.flush();
+      await OutboxEvent.update({ publishedAt: new Date() }, { where: { id: batch.map((e) => e.id) } });
+    }
+    if (Date.now() - this.lastPrune > 60_000) {
+      this.lastPrune = Date.now();
+      await OutboxEvent.destroy({ where: { publishedAt: { [Op.lt]: new Date(Date.now() - KEEP_PUBLISHED_MS) } } });
+    }
+  }
 }

@@ -2,7 +2,8 @@
  * The controller's data model (Flynn's vocabulary): apps; builds (the artifact a push
  * produced); releases (build + config, numbered per app, immutable); formations
  * (process counts per type); jobs (one process on one host, as last reported).
- * Only the controller opens the database.
+ * Only the controller opens the database. The tables themselves are made by the
+ * versioned migrations in migrations/ (migrate.ts); these are the models over them.
  */
 import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type CreationOptional, type Sequelize } from 'sequelize';
 
@@ -77,6 +78,37 @@ export class Job extends Model<InferAttributes<Job>, InferCreationAttributes<Job
   declare ip: string | null;
   declare port: number | null;
   declare updatedAt: CreationOptional<Date>;
+  declare createdAt: CreationOptional<Date>;
+}
+
+/** An event waiting in the outbox (publishedAt null) or already relayed to NATS. */
+export class OutboxEvent extends Model<InferAttributes<OutboxEvent>, InferCreationAttributes<OutboxEvent>> {
+  declare id: CreationOptional<number>;
+  declare subject: string;
+  declare payload: string;
+  declare publishedAt: Date | null;
+}
+
+/** The stored answer to a request made with an Idempotency-Key, replayed on a retry. */
+export class IdempotencyKey extends Model<InferAttributes<IdempotencyKey>, InferCreationAttributes<IdempotencyKey>> {
+  declare id: CreationOptional<number>;
+  declare userId: number;
+  declare key: string;
+  declare request: string;
+  declare status: number;
+  declare body: string;
+}
+
+export class Collaborator extends Model<InferAttributes<Collaborator>, InferCreationAttributes<Collaborator>> {
+  declare id: CreationOptional<number>;
+  declare appId: number;
+  declare userId: number;
+}
+
+export class Domain extends Model<InferAttributes<Domain>, InferCreationAttributes<Domain>> {
+  declare id: CreationOptional<number>;
+  declare appId: number;
+  declare hostname: string;
   declare createdAt: CreationOptional<Date>;
 }
 
@@ -164,5 +196,33 @@ export function defineModels(sequelize: Sequelize): void {
       updatedAt: DataTypes.DATE,
     },
     { sequelize, tableName: 'jobs' },
+  );
+  OutboxEvent.init(
+    {
+      id,
+      subject: { type: DataTypes.STRING(255), allowNull: false },
+      payload: { type: DataTypes.TEXT, allowNull: false },
+      publishedAt: { type: DataTypes.DATE, allowNull: true },
+    },
+    { sequelize, tableName: 'events' },
+  );
+  IdempotencyKey.init(
+    {
+      id,
+      userId: { type: DataTypes.INTEGER, allowNull: false },
+      key: { type: DataTypes.STRING(255), allowNull: false },
+      request: { type: DataTypes.STRING(512), allowNull: false },
+      status: { type: DataTypes.INTEGER, allowNull: false },
+      body: { type: DataTypes.TEXT, allowNull: false },
+    },
+    { sequelize, tableName: 'idempotency_keys' },
+  );
+  Collaborator.init(
+    { id, appId: { type: DataTypes.INTEGER, allowNull: false }, userId: { type: DataTypes.INTEGER, allowNull: false } },
+    { sequelize, tableName: 'collaborators' },
+  );
+  Domain.init(
+    { id, appId: { type: DataTypes.INTEGER, allowNull: false }, hostname: { type: DataTypes.STRING(253), allowNull: false }, createdAt: DataTypes.DATE },
+    { sequelize, tableName: 'domains' },
   );
 }

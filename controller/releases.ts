@@ -5,10 +5,9 @@
  * word: two writers can never share a version.
  */
 import { transaction } from './db';
-import type { NatsConnection } from 'nats';
 import type { Sequelize, Transaction } from 'sequelize';
 import { ConflictError, InvalidInputError, NotFoundError, subjects } from '../shared';
-import { emitAfterCommit } from './events';
+import type { Outbox } from './events';
 import { App, Build, Formation, Release } from './models';
 
 export const CONFIG_LIMIT_BYTES = 32 * 1024;
@@ -29,7 +28,7 @@ async function lockApp(app: App, t: Transaction): Promise<App> {
   return locked;
 }
 
-async function insertRelease(app: App, input: ReleaseInput, t: Transaction, nc?: NatsConnection): Promise<Release> {
+async function insertRelease(app: App, input: ReleaseInput, t: Transaction, outbox: Outbox): Promise<Release> {
   const max = (await Release.max('version', { where: { appId: app.id }, transaction: t })) as number | null;
   const version = (max ?? 0) + 1;
   const release = await Release.create(
@@ -39,12 +38,12 @@ async function insertRelease(app: App, input: ReleaseInput, t: Transaction, nc?:
   app.releaseVersion = version;
   app.config = JSON.stringify(input.config);
   await app.save({ transaction: t });
-  emitAfterCommit(nc, t, { subject: subjects.releaseCreated, value: { app: app.name, version } });
+  await outbox.record(t, { subject: subjects.releaseCreated, value: { app: app.name, version } });
   return release;
 }
 
 /** A release of a build with the app's current config; the first web build gets web=1. */
-export async function releaseBuild(sequelize: Sequelize, app: App, build: Build, userId: number | null, nc?: NatsConnection): Promise<Release> {
+export async function releaseBuild(sequelize: Sequelize, app: App, build: Build, userId: number | null, outbox: Outbox): Promise<Release> {
   if (build.status !== 'succeeded') throw new ConflictError(`Build ${build.id} has not succeeded; only a succeeded build can be released.`);
   return transaction(sequelize, async (t) => {
     const locked = await lockApp(app, t);
@@ -58,7 +57,7 @@ export async function releaseBuild(sequelize: Sequelize, app: App, build: Build,
       });
     }
     const description = `Deploy ${build.sourceVersion.slice(0, 7)}`;
-    return insertRelease(locked, { buildId: build.id, config: parseConfig(locked.config), description, userId }, t, nc);
+    return insertRelease(locked, { buildId: build.id, config: parseConfig(locked.config), description, userId }, t, outbox);
   });
 }
 
@@ -68,7 +67,7 @@ export async function changeConfig(
   app: App,
   changes: Record<string, string | null>,
   userId: number | null,
-  nc?: NatsConnection,
+  outbox: Outbox,
 ): Promise<ConfigVars> {
   for (const key of Object.keys(changes)) {
     if (!CONFIG_KEY.test(key)) {
@@ -95,11 +94,24 @@ export async function changeConfig(
     }
     const current = locked.releaseVersion ? await Release.findOne({ where: { appId: app.id, version: locked.releaseVersion }, transaction: t }) : null;
     const parts = [set.length ? `Set ${set.join(', ')} config vars` : '', unset.length ? `Remove ${unset.join(', ')} config vars` : ''].filter(Boolean);
-    await insertRelease(locked, { buildId: current?.buildId ?? null, config, description: parts.join('; ') || 'Config unchanged', userId }, t, nc);
+    await insertRelease(locked, { buildId: current?.buildId ?? null, config, description: parts.join('; ') || 'Config unchanged', userId }, t, outbox);
     return config;
   });
 }
 
 export function parseConfig(json: string): ConfigVars {
   return JSON.parse(json) as ConfigVars;
+}
+
+/** Rollback to vN: a new release with vN's build and config. The current release is refused. */
+export async function rollback(sequelize: Sequelize, app: App, version: number, userId: number | null, outbox: Outbox): Promise<Release> {
+  return transaction(sequelize, async (t) => {
+    const locked = await lockApp(app, t);
+    if (version === locked.releaseVersion) {
+      throw new InvalidInputError(`v${version} is already the current release. Choose an earlier one from \`paas releases\`.`, 'already_current');
+    }
+    const target = await Release.findOne({ where: { appId: app.id, version }, transaction: t });
+    if (!target) throw new NotFoundError(`Couldn't find release v${version}. See \`paas releases\` for the list.`);
+    return insertRelease(locked, { buildId: target.buildId, config: parseConfig(target.config), description: `Rollback to v${version}`, userId }, t, outbox);
+  });
 }

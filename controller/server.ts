@@ -19,6 +19,13 @@ import { errorHandler } from './api/errors';
 import { formationRoutes } from './api/formation';
 import { releaseRoutes } from './api/releases';
 import { schedulingRoutes } from './api/scheduling';
+import { collaboratorRoutes } from './api/collaborators';
+import { domainRoutes } from './api/domains';
+import { hostRoutes } from './api/hosts';
+import { idempotency } from './api/idempotency';
+import { nextPageLink } from './api/pagination';
+import { rateLimit } from './api/rate-limit';
+import { userRoutes } from './api/users';
 
 export function createApi(s: ControllerServices): Koa<State> {
   const app = new Koa<State>();
@@ -30,6 +37,7 @@ export function createApi(s: ControllerServices): Koa<State> {
     await next();
   });
   app.use(errorHandler(s.log) as never);
+  app.use(nextPageLink as never);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', strict: true }));
 
   const open = new Router<State>();
@@ -40,6 +48,8 @@ export function createApi(s: ControllerServices): Koa<State> {
 
   const authed = new Router<State>();
   authed.use(authenticate as never);
+  authed.use(rateLimit(s.rateLimitPerHour) as never);
+  authed.use(idempotency(s.sequelize) as never);
   accountRoutes(authed);
   appRoutes(authed, s);
   configRoutes(authed, s);
@@ -47,6 +57,10 @@ export function createApi(s: ControllerServices): Koa<State> {
   releaseRoutes(authed, s);
   formationRoutes(authed, s);
   schedulingRoutes(authed, s);
+  userRoutes(authed);
+  collaboratorRoutes(authed);
+  domainRoutes(authed, s);
+  hostRoutes(authed, s);
 
   app.use(open.routes());
   app.use(authed.routes());

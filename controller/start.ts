@@ -6,6 +6,8 @@ import type { Logger } from '../shared';
 import type { AppUrls } from './api/context';
 import { bootstrapAccounts, type Bootstrap } from './bootstrap';
 import { openDatabase } from './db';
+import { Outbox } from './events';
+import { HostDirectory } from './hosts';
 import { createApi, listen } from './server';
 
 export interface ControllerOptions {
@@ -14,6 +16,8 @@ export interface ControllerOptions {
   adminEmail: string;
   domain: string;
   urls: AppUrls;
+  /** API requests per user per hour; default 4500 like Heroku. */
+  rateLimitPerHour?: number;
   port: number;
   bindAddress: string;
   nc?: NatsConnection;
@@ -30,7 +34,11 @@ export interface RunningController extends Bootstrap {
 export async function startController(o: ControllerOptions): Promise<RunningController> {
   const sequelize = await openDatabase(o.databaseUrl, o.dataDir);
   const accounts = await bootstrapAccounts(o.dataDir, o.adminEmail);
-  const api = createApi({ sequelize, nc: o.nc, log: o.log, domain: o.domain, urls: o.urls });
+  const outbox = new Outbox(o.nc, o.log.child('outbox'));
+  outbox.start();
+  const hosts = new HostDirectory();
+  if (o.nc) hosts.watch(o.nc, o.log.child('hosts'));
+  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500 });
   const { server, port } = await listen(api, o.port, o.bindAddress);
   const host = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
   o.log.info('controller listening', { port });
@@ -41,6 +49,8 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
     sequelize,
     async close() {
       await closeServer(server);
+      await outbox.stop();
+      hosts.stop();
       await sequelize.close();
     },
   };

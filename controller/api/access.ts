@@ -2,7 +2,7 @@
 import type { Next } from 'koa';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../shared';
 import { userForToken } from '../auth';
-import { App, type User } from '../models';
+import { App, Collaborator, type User } from '../models';
 import type { Ctx } from './context';
 
 function tokenFrom(header: string | undefined): string | undefined {
@@ -35,13 +35,21 @@ export function requireAdmin(ctx: Ctx): User {
   return user;
 }
 
-/** The app named in the path, if the user may use it; unknown and forbidden look alike. */
+/**
+ * The app named in the path, if the user may use it: its owner, a collaborator, or an
+ * operator. An app the user may not see answers exactly like one that does not exist.
+ */
 export async function appFor(ctx: Ctx): Promise<App> {
   const user = currentUser(ctx);
-  const name = ctx.params.app ?? '';
-  const app = await App.findOne({ where: { name } });
-  if (!app || (app.ownerId !== user.id && !user.isAdmin)) {
-    throw new NotFoundError(`Couldn't find that app. Check the name with \`paas apps\`.`);
-  }
+  const app = await App.findOne({ where: { name: ctx.params.app ?? '' } });
+  if (app && (app.ownerId === user.id || user.isAdmin || (await Collaborator.findOne({ where: { appId: app.id, userId: user.id } })))) return app;
+  throw new NotFoundError(`Couldn't find that app. Check the name with \`paas apps\`.`);
+}
+
+/** Like appFor, but only the owner (or an operator) may go on: destroy, manage access. */
+export async function appForOwner(ctx: Ctx): Promise<App> {
+  const app = await appFor(ctx);
+  const user = currentUser(ctx);
+  if (app.ownerId !== user.id && !user.isAdmin) throw new ForbiddenError(`Only the owner of ${app.name} can do that.`);
   return app;
 }

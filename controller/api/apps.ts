@@ -3,9 +3,10 @@ import { transaction } from '../db';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { ConflictError, subjects } from '../../shared';
-import { emitAfterCommit } from '../events';
-import { App, Build, Formation, Job, Release, User } from '../models';
-import { appFor, currentUser } from './access';
+import { Op } from 'sequelize';
+import { App, Build, Collaborator, Domain, Formation, Job, Release, User } from '../models';
+import { page } from './pagination';
+import { appFor, appForOwner, currentUser } from './access';
 import type { ControllerServices, State } from './context';
 import { presentApp } from './presenters';
 import { APP_NAME, APP_NAME_HELP, parseBody } from './validate';
@@ -15,7 +16,9 @@ const createApp = z.object({ name: z.string().regex(APP_NAME, APP_NAME_HELP) });
 export function appRoutes(router: Router<State>, s: ControllerServices): void {
   router.get('/apps', async (ctx) => {
     const user = currentUser(ctx);
-    const apps = await App.findAll({ where: user.isAdmin ? {} : { ownerId: user.id }, order: [['name', 'ASC']] });
+    const shared = (await Collaborator.findAll({ where: { userId: user.id } })).map((c) => c.appId);
+    const where = user.isAdmin ? {} : { [Op.or]: [{ ownerId: user.id }, { id: shared }] };
+    const apps = await App.findAll({ where, order: [['name', 'ASC']], ...page(ctx) });
     ctx.body = apps.map((a) => presentApp(a, s.urls));
   });
 
@@ -35,13 +38,13 @@ export function appRoutes(router: Router<State>, s: ControllerServices): void {
   });
 
   router.delete('/apps/:app', async (ctx) => {
-    const app = await appFor(ctx);
+    const app = await appForOwner(ctx);
     await transaction(s.sequelize, async (t) => {
-      for (const model of [Release, Build, Formation, Job] as const) {
+      for (const model of [Release, Build, Formation, Job, Collaborator, Domain] as const) {
         await (model as typeof Release).destroy({ where: { appId: app.id }, transaction: t });
       }
       await app.destroy({ transaction: t });
-      emitAfterCommit(s.nc, t, { subject: subjects.appDeleted, value: { app: app.name } });
+      await s.outbox.record(t, { subject: subjects.appDeleted, value: { app: app.name } });
     });
     ctx.body = presentApp(app, s.urls);
   });

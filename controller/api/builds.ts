@@ -10,6 +10,7 @@ import { Build, User } from '../models';
 import { appFor, currentUser, requireAdmin } from './access';
 import type { ControllerServices, State } from './context';
 import { presentBuild } from './presenters';
+import { page } from './pagination';
 import { parseBody } from './validate';
 
 const createBuild = z.object({
@@ -28,7 +29,7 @@ const finishBuild = z.object({
 export function buildRoutes(router: Router<State>, _s: ControllerServices): void {
   router.get('/apps/:app/builds', async (ctx) => {
     const app = await appFor(ctx);
-    const builds = await Build.findAll({ where: { appId: app.id }, order: [['createdAt', 'DESC']], limit: 100 });
+    const builds = await Build.findAll({ where: { appId: app.id }, order: [['createdAt', 'DESC']], ...page(ctx) });
     ctx.body = builds.map(presentBuild);
   });
 

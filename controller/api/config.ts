@@ -18,6 +18,6 @@ export function configRoutes(router: Router<State>, s: ControllerServices): void
   router.patch('/apps/:app/config-vars', async (ctx) => {
     const app = await appFor(ctx);
     const changes = parseBody(patchConfig, ctx.request.body);
-    ctx.body = await changeConfig(s.sequelize, app, changes, currentUser(ctx).id, s.nc);
+    ctx.body = await changeConfig(s.sequelize, app, changes, currentUser(ctx).id, s.outbox);
   });
 }

@@ -1,14 +1,19 @@
 /** What every route handler can use: the request's user and the controller's services. */
 import type { RouterContext } from '@koa/router';
-import type { NatsConnection } from 'nats';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../shared';
+import type { Outbox } from '../events';
+import type { HostDirectory } from '../hosts';
 import type { User } from '../models';
 
 export interface ControllerServices {
   sequelize: Sequelize;
-  /** Absent only in unit tests; events are then not published. */
-  nc?: NatsConnection;
+  /** Events written with the change that causes them, relayed to NATS. */
+  outbox: Outbox;
+  /** Hosts as their heartbeats describe them. */
+  hosts: HostDirectory;
+  /** API requests per user per hour (Heroku: 4500). */
+  rateLimitPerHour: number;
   log: Logger;
   domain: string;
   /** How users reach an app: its web URL and its git remote. */
@@ -23,6 +28,8 @@ export interface AppUrls {
 export interface State {
   user?: User;
   requestId: string;
+  /** Set by paginated lists (see pagination.ts). */
+  page?: { limit: number; offset: number };
 }
 
 export type Ctx = RouterContext<State> & { request: { body?: unknown } };

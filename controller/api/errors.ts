@@ -11,7 +11,7 @@ export function errorHandler(log: Logger) {
     try {
       await next();
     } catch (err) {
-      const known = err instanceof PaasError ? err : undefined;
+      const known = err instanceof PaasError ? err : fromHttpError(err);
       const status = known?.status ?? (isSequelizeUnique(err) ? 409 : 500);
       if (status >= 500) log.error('request failed', { err, path: ctx.path, requestId: ctx.state.requestId });
       ctx.status = status;
@@ -31,4 +31,12 @@ export function errorHandler(log: Logger) {
 
 function isSequelizeUnique(err: unknown): boolean {
   return err instanceof Error && err.name === 'SequelizeUniqueConstraintError';
+}
+
+/** koa's own errors (a body that is not JSON, one too large) carry a 4xx status. */
+function fromHttpError(err: unknown): PaasError | undefined {
+  const e = err as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
+  const message = e.status === 413 ? 'The request body is too large.' : `The request is malformed: ${String(e.message)}. Send a JSON body.`;
+  return new PaasError(e.status === 413 ? 'payload_too_large' : 'bad_request', message, { status: e.status });
 }

@@ -3,7 +3,6 @@ import { transaction } from '../db';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { InvalidInputError, subjects } from '../../shared';
-import { emitAfterCommit } from '../events';
 import { Build, Formation, Job, Release } from '../models';
 import { appFor } from './access';
 import type { ControllerServices, State } from './context';
@@ -49,7 +48,7 @@ export function formationRoutes(router: Router<State>, s: ControllerServices): v
         });
         await f.update({ quantity: u.quantity ?? f.quantity, size: u.size ?? f.size }, { transaction: t });
       }
-      emitAfterCommit(s.nc, t, { subject: subjects.formationUpdated, value: { app: app.name } });
+      await s.outbox.record(t, { subject: subjects.formationUpdated, value: { app: app.name } });
     });
     ctx.body = (await Formation.findAll({ where: { appId: app.id }, order: [['type', 'ASC']] })).map(presentFormation);
   });

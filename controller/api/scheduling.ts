@@ -6,8 +6,7 @@ import { transaction } from '../db';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { jobState, subjects } from '../../shared';
-import { emitAfterCommit } from '../events';
-import { App, Build, Formation, Job, Release } from '../models';
+import { App, Build, Domain, Formation, Job, Release } from '../models';
 import { parseConfig } from '../releases';
 import { requireAdmin } from './access';
 import type { ControllerServices, State } from './context';
@@ -51,9 +50,10 @@ async function desiredState(app: App): Promise<DesiredApp> {
 
 async function routeFor(app: App, domain: string): Promise<Route> {
   const jobs = await Job.findAll({ where: { appId: app.id, type: 'web', state: 'up' } });
+  const custom = await Domain.findAll({ where: { appId: app.id }, order: [['hostname', 'ASC']] });
   return {
     app: app.name,
-    domains: [`${app.name}.${domain}`],
+    domains: [`${app.name}.${domain}`, ...custom.map((d) => d.hostname)],
     backends: jobs.filter((j) => j.ip && j.port).map((j) => ({ id: j.id, ip: j.ip as string, port: j.port as number })),
   };
 }
@@ -86,7 +86,7 @@ export function schedulingRoutes(router: Router<State>, s: ControllerServices): 
       const existing = await Job.findByPk(ctx.params.id, { transaction: t });
       if (existing) await existing.update(values, { transaction: t });
       else await Job.create({ id: ctx.params.id, ...values }, { transaction: t });
-      if (body.type === 'web') emitAfterCommit(s.nc, t, { subject: subjects.routesChanged, value: { app: app.name } });
+      if (body.type === 'web') await s.outbox.record(t, { subject: subjects.routesChanged, value: { app: app.name } });
     });
     ctx.status = 204;
   });
@@ -96,8 +96,10 @@ export function schedulingRoutes(router: Router<State>, s: ControllerServices): 
     const job = await Job.findByPk(ctx.params.id);
     if (job) {
       const app = await App.findByPk(job.appId);
-      await job.destroy();
-      if (app && job.type === 'web') emitAfterCommit(s.nc, null, { subject: subjects.routesChanged, value: { app: app.name } });
+      await transaction(s.sequelize, async (t) => {
+        await job.destroy({ transaction: t });
+        if (app && job.type === 'web') await s.outbox.record(t, { subject: subjects.routesChanged, value: { app: app.name } });
+      });
     }
     ctx.status = 204;
   });

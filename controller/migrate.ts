@@ -1,0 +1,25 @@
+/**
+ * Versioned migrations (umzug), run at every start before the API opens: the database
+ * records which have run, so an upgrade applies only the new ones. Migrations are
+ * listed here in order rather than globbed, so a build can never skip or reorder one.
+ */
+import type { Sequelize } from 'sequelize';
+import { SequelizeStorage, Umzug } from 'umzug';
+import * as m001 from './migrations/001-initial';
+import * as m002 from './migrations/002-outbox-access-domains';
+
+const MIGRATIONS = [
+  { name: '001-initial', ...m001 },
+  { name: '002-outbox-access-domains', ...m002 },
+];
+
+export async function migrate(sequelize: Sequelize): Promise<string[]> {
+  const umzug = new Umzug({
+    migrations: MIGRATIONS,
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    logger: undefined,
+  });
+  const done = await umzug.up();
+  return done.map((m) => m.name);
+}
