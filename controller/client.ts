@@ -122,6 +122,15 @@ export class ControllerClient {
   releases(app: string) {
     return this.request<ReleaseInfo[]>('GET', `/apps/${encodeURIComponent(app)}/releases`);
   }
+  release(app: string, version: number) {
+    return this.request<ReleaseInfo>('GET', `/apps/${encodeURIComponent(app)}/releases/${version}`);
+  }
+  releaseConfig(app: string, version: number) {
+    return this.request<Record<string, string>>('GET', `/apps/${encodeURIComponent(app)}/releases/${version}/config-vars`);
+  }
+  rollback(app: string, version: number) {
+    return this.request<ReleaseInfo>('POST', `/apps/${encodeURIComponent(app)}/releases`, { release: version });
+  }
   formation(app: string) {
     return this.request<FormationInfo[]>('GET', `/apps/${encodeURIComponent(app)}/formation`);
   }

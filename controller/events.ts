@@ -8,6 +8,7 @@
 import type { NatsConnection } from 'nats';
 import { Op, type Transaction } from 'sequelize';
 import { errorMessage, subjects, type Logger } from '../shared';
+import { crashPoint } from './crash-points';
 import { OutboxEvent } from './models';
 
 export type Event =
@@ -72,7 +73,9 @@ export class Outbox {
       for (const e of batch) nc.publish(e.subject, new TextEncoder().encode(e.payload));
       // Marked only once the server has them: a crash here means a re-send, not a loss.
       await nc.flush();
+      crashPoint('outbox.published');
       await OutboxEvent.update({ publishedAt: new Date() }, { where: { id: batch.map((e) => e.id) } });
+      crashPoint('outbox.marked');
     }
     if (Date.now() - this.lastPrune > 60_000) {
       this.lastPrune = Date.now();

@@ -7,6 +7,7 @@
 import { transaction } from './db';
 import type { Sequelize, Transaction } from 'sequelize';
 import { ConflictError, InvalidInputError, NotFoundError, subjects } from '../shared';
+import { crashPoint } from './crash-points';
 import type { Outbox } from './events';
 import { App, Build, Formation, Release } from './models';
 
@@ -25,6 +26,7 @@ export interface ReleaseInput {
 async function lockApp(app: App, t: Transaction): Promise<App> {
   const locked = await App.findByPk(app.id, { transaction: t, lock: t.LOCK.UPDATE });
   if (!locked) throw new NotFoundError(`Couldn't find that app.`);
+  crashPoint('release.locked');
   return locked;
 }
 
@@ -35,10 +37,13 @@ async function insertRelease(app: App, input: ReleaseInput, t: Transaction, outb
     { appId: app.id, version, buildId: input.buildId, config: JSON.stringify(input.config), description: input.description, userId: input.userId },
     { transaction: t },
   );
+  crashPoint('release.inserted');
   app.releaseVersion = version;
   app.config = JSON.stringify(input.config);
   await app.save({ transaction: t });
   await outbox.record(t, { subject: subjects.releaseCreated, value: { app: app.name, version } });
+  crashPoint('release.before-commit');
+  t.afterCommit(() => crashPoint('release.committed'));
   return release;
 }
 

@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { NotFoundError } from '../../shared';
 import { Build, Release } from '../models';
-import { releaseBuild, rollback } from '../releases';
+import { parseConfig, releaseBuild, rollback } from '../releases';
 import { appFor, currentUser } from './access';
 import type { ControllerServices, State } from './context';
 import { presentRelease } from './presenters';
@@ -29,6 +29,14 @@ export function releaseRoutes(router: Router<State>, s: ControllerServices): voi
     const release = Number.isInteger(version) ? await Release.findOne({ where: { appId: app.id, version } }) : null;
     if (!release) throw new NotFoundError(`Couldn't find release ${ctx.params.version}. See \`paas releases\` for the list.`);
     ctx.body = presentRelease(release, app.releaseVersion);
+  });
+
+  router.get('/apps/:app/releases/:version/config-vars', async (ctx) => {
+    const app = await appFor(ctx);
+    const version = Number(String(ctx.params.version).replace(/^v/, ''));
+    const release = Number.isInteger(version) ? await Release.findOne({ where: { appId: app.id, version } }) : null;
+    if (!release) throw new NotFoundError(`Couldn't find release ${ctx.params.version}. See \`paas releases\` for the list.`);
+    ctx.body = parseConfig(release.config);
   });
 
   router.post('/apps/:app/releases', async (ctx) => {
