@@ -9,6 +9,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
 import { NotFoundError } from '../shared';
+import { openApiDocument } from './openapi';
 import { authenticate } from './api/access';
 import { accountRoutes, publicAccountRoutes } from './api/account';
 import { appRoutes } from './api/apps';
@@ -44,6 +45,9 @@ export function createApi(s: ControllerServices): Koa<State> {
   open.get('/health', (ctx) => {
     ctx.body = { ok: true };
   });
+  open.get('/openapi.json', (ctx) => {
+    ctx.body = openApiDocument();
+  });
   publicAccountRoutes(open);
 
   const authed = new Router<State>();
@@ -62,6 +66,7 @@ export function createApi(s: ControllerServices): Koa<State> {
   domainRoutes(authed, s);
   hostRoutes(authed, s);
 
+  routesOf.set(app, [open, authed]);
   app.use(open.routes());
   app.use(authed.routes());
   app.use(authed.allowedMethods());
@@ -78,4 +83,17 @@ export async function listen(app: Koa<State>, port: number, host: string): Promi
     server.listen(port, host, () => resolve());
   });
   return { server, port: (server.address() as AddressInfo).port };
+}
+
+const routesOf = new WeakMap<Koa<State>, Router<State>[]>();
+
+/** Every method and path the API serves (for the OpenAPI completeness test). */
+export function registeredRoutes(app: Koa<State>): { method: string; path: string }[] {
+  const out: { method: string; path: string }[] = [];
+  for (const router of routesOf.get(app) ?? []) {
+    for (const layer of router.stack) {
+      for (const method of layer.methods) if (method !== 'HEAD') out.push({ method: method.toLowerCase(), path: String(layer.path).replace(/:(\w+)/g, '{$1}') });
+    }
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import { currentUser } from './access';
 import type { State } from './context';
 import { parseBody } from './validate';
 
-const login = z.object({ email: z.string().min(1), password: z.string().min(1), description: z.string().max(255).optional() });
+export const login = z.object({ email: z.string().min(1), password: z.string().min(1), description: z.string().max(255).optional() });
 
 /** Routes that need no token. */
 export function publicAccountRoutes(router: Router<State>): void {

@@ -11,7 +11,7 @@ import type { ControllerServices, State } from './context';
 import { presentApp } from './presenters';
 import { APP_NAME, APP_NAME_HELP, parseBody } from './validate';
 
-const createApp = z.object({ name: z.string().regex(APP_NAME, APP_NAME_HELP) });
+export const createApp = z.object({ name: z.string().regex(APP_NAME, APP_NAME_HELP) });
 
 export function appRoutes(router: Router<State>, s: ControllerServices): void {
   router.get('/apps', async (ctx) => {

@@ -13,13 +13,13 @@ import { presentBuild } from './presenters';
 import { page } from './pagination';
 import { parseBody } from './validate';
 
-const createBuild = z.object({
+export const createBuild = z.object({
   source_version: z.string().regex(/^[0-9a-f]{40}$/, 'must be a full git commit sha'),
   /** The pushing user, when the builder creates the build on their behalf. */
   user: z.string().optional(),
 });
 
-const finishBuild = z.object({
+export const finishBuild = z.object({
   status: z.enum(['succeeded', 'failed']),
   image: z.string().optional(),
   process_types: z.record(z.string(), z.string()).optional(),

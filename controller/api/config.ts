@@ -7,7 +7,7 @@ import type { ControllerServices, State } from './context';
 import { parseBody } from './validate';
 
 // Values are any string a user can type, kept byte-exact; null removes the key.
-const patchConfig = z.record(z.string(), z.string().nullable());
+export const patchConfig = z.record(z.string(), z.string().nullable());
 
 export function configRoutes(router: Router<State>, s: ControllerServices): void {
   router.get('/apps/:app/config-vars', async (ctx) => {

@@ -11,7 +11,7 @@ import { parseBody } from './validate';
 
 export const SIZES = ['standard', 'performance'] as const;
 
-const updateFormation = z.object({
+export const updateFormation = z.object({
   updates: z
     .array(z.object({ type: z.string(), quantity: z.number().int().min(0).max(100).optional(), size: z.enum(SIZES).optional() }))
     .min(1),

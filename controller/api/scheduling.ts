@@ -12,7 +12,7 @@ import { requireAdmin } from './access';
 import type { ControllerServices, State } from './context';
 import { parseBody } from './validate';
 
-const reportJob = z.object({
+export const reportJob = z.object({
   app: z.string(),
   release: z.number().int(),
   type: z.string(),

@@ -1,0 +1,108 @@
+/**
+ * The OpenAPI description of the controller's API, generated from the same zod schemas
+ * the routes validate with (zod 4's JSON Schema output), so the two cannot drift: a test
+ * checks that every route the server registers is described here, and that
+ * docs/openapi.json is this document. `npm run openapi` rewrites the docs copy.
+ */
+import { z } from 'zod';
+import { login } from './api/account';
+import { createApp } from './api/apps';
+import { createBuild, finishBuild } from './api/builds';
+import { addCollaboratorBody } from './api/collaborators';
+import { patchConfig } from './api/config';
+import { addDomainBody } from './api/domains';
+import { updateFormation } from './api/formation';
+import { createReleaseBody } from './api/releases';
+import { reportJob } from './api/scheduling';
+import { createTokenBody, createUserBody } from './api/users';
+
+interface Operation {
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  body?: z.ZodTypeAny;
+  /** Operators (admin accounts) only. */
+  admin?: boolean;
+  public?: boolean;
+  idempotent?: boolean;
+  paginated?: boolean;
+}
+
+export const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/health', summary: 'liveness of the API', public: true },
+  { method: 'get', path: '/openapi.json', summary: 'this document', public: true },
+  { method: 'post', path: '/login', summary: 'exchange email and password for a new API token', body: login, public: true },
+  { method: 'get', path: '/account', summary: 'the logged in user' },
+  { method: 'get', path: '/account/tokens', summary: "the user's API tokens (never their secrets)", paginated: true },
+  { method: 'post', path: '/account/tokens', summary: 'create an API token; its secret is shown once', body: createTokenBody },
+  { method: 'delete', path: '/account/tokens/{id}', summary: 'revoke an API token' },
+  { method: 'get', path: '/users', summary: 'list users', admin: true, paginated: true },
+  { method: 'post', path: '/users', summary: 'create a user', body: createUserBody, admin: true },
+  { method: 'get', path: '/apps', summary: 'apps the user owns or collaborates on', paginated: true },
+  { method: 'post', path: '/apps', summary: 'create an app', body: createApp },
+  { method: 'get', path: '/apps/{app}', summary: 'an app' },
+  { method: 'delete', path: '/apps/{app}', summary: 'destroy an app (owner only)' },
+  { method: 'get', path: '/apps/{app}/config-vars', summary: 'current config vars' },
+  { method: 'patch', path: '/apps/{app}/config-vars', summary: 'set (string) or unset (null) config vars: one new release', body: patchConfig, idempotent: true },
+  { method: 'get', path: '/apps/{app}/builds', summary: 'builds, newest first', paginated: true },
+  { method: 'get', path: '/apps/{app}/builds/{id}', summary: 'a build' },
+  { method: 'post', path: '/apps/{app}/builds', summary: 'start a build record (builder hook)', body: createBuild, idempotent: true },
+  { method: 'patch', path: '/apps/{app}/builds/{id}', summary: "record a build's result (builder hook)", body: finishBuild, admin: true },
+  { method: 'get', path: '/apps/{app}/releases', summary: 'releases, newest first', paginated: true },
+  { method: 'get', path: '/apps/{app}/releases/{version}', summary: 'a release (v3 or 3)' },
+  { method: 'get', path: '/apps/{app}/releases/{version}/config-vars', summary: "a release's config snapshot" },
+  { method: 'post', path: '/apps/{app}/releases', summary: 'release a build, or roll back to a version (a new release)', body: createReleaseBody, idempotent: true },
+  { method: 'get', path: '/apps/{app}/formation', summary: 'process counts and sizes' },
+  { method: 'patch', path: '/apps/{app}/formation', summary: 'scale process types', body: updateFormation, idempotent: true },
+  { method: 'get', path: '/apps/{app}/dynos', summary: "the app's processes" },
+  { method: 'get', path: '/apps/{app}/collaborators', summary: 'owner and collaborators' },
+  { method: 'post', path: '/apps/{app}/collaborators', summary: 'give a user access (owner only)', body: addCollaboratorBody },
+  { method: 'delete', path: '/apps/{app}/collaborators/{user}', summary: "remove a user's access (owner only)" },
+  { method: 'get', path: '/apps/{app}/domains', summary: 'host names the router serves for the app' },
+  { method: 'post', path: '/apps/{app}/domains', summary: 'add a custom domain (exact or *.wildcard)', body: addDomainBody },
+  { method: 'delete', path: '/apps/{app}/domains/{hostname}', summary: 'remove a custom domain' },
+  { method: 'get', path: '/hosts', summary: 'hosts and their health', admin: true },
+  { method: 'get', path: '/hosts/{id}', summary: 'a host', admin: true },
+  { method: 'get', path: '/scheduler/apps', summary: 'desired state of every app (scheduler)', admin: true },
+  { method: 'get', path: '/scheduler/jobs', summary: 'jobs as last reported (scheduler)', admin: true },
+  { method: 'put', path: '/jobs/{id}', summary: 'report a job (scheduler)', body: reportJob, admin: true },
+  { method: 'delete', path: '/jobs/{id}', summary: 'forget a job (scheduler)', admin: true },
+  { method: 'get', path: '/routes', summary: 'the route table (routers)', admin: true },
+  { method: 'get', path: '/routes/{app}', summary: "one app's route (routers)", admin: true },
+];
+
+const errorSchema = {
+  type: 'object',
+  required: ['id', 'message'],
+  properties: { id: { type: 'string', description: 'a stable error code' }, message: { type: 'string', description: 'what went wrong and what to do' }, request_id: { type: 'string' } },
+};
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (op.paginated) params.push({ name: 'limit', in: 'query', required: false, schema: { type: 'string' } }, { name: 'offset', in: 'query', required: false, schema: { type: 'string' } });
+    if (op.idempotent) params.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } });
+    const errors = Object.fromEntries(
+      ['400', '401', '403', '404', '409', '422', '429'].map((code) => [code, { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
+    );
+    paths[op.path] ??= {};
+    paths[op.path][op.method] = {
+      summary: op.summary + (op.admin ? ' (operators only)' : ''),
+      ...(op.public ? { security: [] } : {}),
+      ...(params.length ? { parameters: params } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+      responses: { '200': { description: 'success' }, ...errors },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'paas controller API', version: '1', description: "The platform API, shaped like Heroku's Platform API." },
+    components: {
+      schemas: { Error: errorSchema },
+      securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'an API token from POST /login or `paas auth:token`' } },
+    },
+    security: [{ token: [] }],
+    paths,
+  };
+}
