@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, each against a baseline run in the same process,
  * printed as a table of ratios (never a timed assertion in a test).
  */
+import { benchApi } from './api';
 import { benchContainers } from './containers';
 import { benchRouter } from './router';
 import { printTable, type BenchResult } from './table';
@@ -9,6 +10,7 @@ import { printTable, type BenchResult } from './table';
 async function main(): Promise<void> {
   const results: BenchResult[] = [];
   results.push(...(await benchRouter()));
+  results.push(...(await benchApi()));
   if (process.getuid?.() === 0) results.push(...(await benchContainers()));
   else console.error('container benchmarks skipped: they need root');
   printTable(results);
