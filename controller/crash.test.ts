@@ -7,7 +7,6 @@
  * Runs on SQLite and on the machine's MariaDB, against a real nats-server.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,35 +15,13 @@ import { connect, type NatsConnection } from 'nats';
 import { startEmbeddedNats, type EmbeddedNats } from '../daemon/nats-server';
 import { silentLogger, subjects } from '../shared';
 import { freePort } from '../test/helpers/ports';
+import { startControllerProcess as startProcess } from '../test/helpers/controller-process';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/mariadb';
 import { ControllerClient } from './client';
 import type { CrashPoint } from './crash-points';
 
 const POINTS: CrashPoint[] = ['release.locked', 'release.inserted', 'release.before-commit', 'release.committed', 'outbox.published', 'outbox.marked'];
 const RUNS = Number(process.env.PAAS_CRASH_RUNS ?? 20);
-const MAIN = path.join(__dirname, 'main.js');
-
-interface Proc {
-  info: { url: string; adminPassword: string | null };
-  exited: Promise<number | null>;
-  kill(): void;
-}
-
-function startProcess(env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n')) resolve({ info: JSON.parse(line) as Proc['info'], exited, kill: () => child.kill('SIGKILL') });
-    });
-    void exited.then((code) => reject(new Error(`controller exited (${code}) before it was up: ${err}`)));
-  });
-}
 
 for (const dialect of ['sqlite', 'mariadb'] as const) {
   describe(`controller killed at every crash point (${dialect})`, () => {

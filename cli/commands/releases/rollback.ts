@@ -1,0 +1,23 @@
+import { Args } from '@oclif/core';
+import { appFlags, BaseCommand } from '../../base';
+
+export default class ReleasesRollback extends BaseCommand {
+  static override description = "roll back to a release: a new release with that release's build and config";
+  static override aliases = ['rollback'];
+  static override examples = ['$ paas rollback v3 -a hello', '$ paas releases:rollback'];
+  static override args = { release: Args.string({ description: 'version to go back to; the one before the current if omitted' }) };
+  static override flags = { ...appFlags };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(ReleasesRollback);
+    const app = this.resolveApp(flags);
+    const client = this.client();
+    const current = (await client.app(app)).release_version;
+    const version = args.release ? Number(args.release.replace(/^v/, '')) : current - 1;
+    if (!Number.isInteger(version) || version < 1) this.error('There is no earlier release to roll back to. See `paas releases`.', { exit: 1 });
+    process.stderr.write(`Rolling back ${app} to v${version}... `);
+    const release = await client.rollback(app, version);
+    process.stderr.write(`done, v${release.version}\n`);
+    this.log(`Rollback to v${version} is release v${release.version}; the processes restart with it.`);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The CLI as a user runs it, against a real controller (no containers needed): login,
+ * apps, config with awkward values, releases, rollback, domains, access, tokens, and the
+ * errors a user sees.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import os from 'node:os';
+import path from 'node:path';
+import { ControllerClient } from '../../controller';
+import { startControllerProcess, type ControllerProcess } from '../helpers/controller-process';
+import { newUser, type Cli } from '../helpers/paas';
+import { freePort } from '../helpers/ports';
+
+describe('paas CLI against a controller', () => {
+  let controller: ControllerProcess;
+  let dataDir: string;
+  let url: string;
+  let user: Cli;
+  const a = ['-a', 'clitest'];
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-cli-'));
+    controller = await startControllerProcess({ PAAS_DATA_DIR: dataDir, PAAS_API_PORT: String(await freePort()), PAAS_BIND_ADDRESS: '127.0.0.1' });
+    url = controller.info.url;
+    const { token } = await new ControllerClient(url).login('admin@paas.local', controller.info.adminPassword ?? '');
+    await new ControllerClient(url, token).request('POST', '/users', { email: 'dev@example.com', password: 'correct horse battery' });
+    user = newUser();
+  });
+  after(async () => {
+    controller?.kill('SIGTERM');
+    await controller?.exited;
+    for (const dir of [dataDir, user?.home]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('commands before login say how to log in', () => {
+    const r = user.paas(['apps']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /paas login/);
+  });
+
+  test('login stores the token with mode 0600 and whoami shows the user', () => {
+    const bad = user.paas(['login', '--api', url, '--email', 'dev@example.com'], undefined, { PAAS_PASSWORD: 'wrong' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /Invalid email or password/);
+    const ok = user.paas(['login', '--api', url, '--email', 'dev@example.com'], undefined, { PAAS_PASSWORD: 'correct horse battery' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(fs.statSync(`${user.home}/.config/paas/credentials.json`).mode & 0o777, 0o600);
+    assert.equal(user.paas(['auth:whoami']).stdout.trim(), 'dev@example.com');
+  });
+
+  test('apps:create, apps, and errors for bad names or a missing app', () => {
+    assert.equal(user.paas(['apps:create', 'clitest']).status, 0);
+    assert.match(user.paas(['apps']).stdout, /clitest/);
+    const bad = user.paas(['apps:create', 'Bad_Name']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /lowercase letters, digits, and dashes/);
+    const none = user.paas(['config']);
+    assert.notEqual(none.status, 0);
+    assert.match(none.stderr, /--app NAME/);
+  });
+
+  test('config values with spaces, = and newlines round-trip; each change is a release', () => {
+    assert.equal(user.paas(['config:set', 'GREETING=hello world', 'EQ=a=b', 'MULTI=line1\nline2', ...a]).status, 0);
+    assert.equal(user.paas(['config:get', 'MULTI', ...a]).stdout, 'line1\nline2\n');
+    assert.equal(user.paas(['config:get', 'EQ', ...a]).stdout.trim(), 'a=b');
+    const json = JSON.parse(user.paas(['config', '--json', ...a]).stdout) as Record<string, string>;
+    assert.deepEqual(json, { EQ: 'a=b', GREETING: 'hello world', MULTI: 'line1\nline2' });
+    assert.equal(user.paas(['config:unset', 'EQ', ...a]).status, 0);
+    const releases = user.paas(['releases', ...a]).stdout;
+    assert.match(releases, /v2 +Remove EQ config vars/);
+    assert.match(releases, /v1 +Set GREETING, EQ, MULTI config vars/);
+  });
+
+  test('releases:info shows a release with its config; rollback makes a new release', () => {
+    const info = user.paas(['releases:info', 'v1', ...a]).stdout;
+    assert.match(info, /=== Release v1/);
+    assert.match(info, /EQ: a=b/);
+    const rb = user.paas(['rollback', 'v1', ...a]);
+    assert.equal(rb.status, 0, rb.stderr);
+    assert.match(rb.stdout, /release v3/);
+    assert.equal(user.paas(['config:get', 'EQ', ...a]).stdout.trim(), 'a=b');
+    const again = user.paas(['rollback', 'v3', ...a]);
+    assert.notEqual(again.status, 0);
+    assert.match(again.stderr, /already the current release/);
+  });
+
+  test('domains and access', () => {
+    assert.equal(user.paas(['domains:add', 'www.example.org', ...a]).status, 0);
+    assert.match(user.paas(['domains', ...a]).stdout, /Custom Domains\nwww\.example\.org/);
+    assert.equal(user.paas(['domains:remove', 'www.example.org', ...a]).status, 0);
+    const missing = user.paas(['access:add', 'nobody@example.com', ...a]);
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /no user nobody@example\.com/);
+    assert.match(user.paas(['access', ...a]).stdout, /dev@example\.com +owner/);
+  });
+
+  test('auth:tokens creates, lists and revokes tokens', () => {
+    const created = user.paas(['auth:tokens', '--create', 'from CI']).stdout;
+    const id = /Token (\d+)/.exec(created)?.[1];
+    assert.ok(id, created);
+    assert.match(user.paas(['auth:tokens']).stdout, /from CI/);
+    assert.equal(user.paas(['auth:tokens', '--revoke', id]).status, 0);
+    assert.doesNotMatch(user.paas(['auth:tokens']).stdout, /from CI/);
+  });
+});
