@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { PaasError, UnavailableError } from '../shared';
 import type { DesiredApp, Route } from './api/scheduling';
+export { DOCKERFILE_BUILDER } from './api/scheduling';
 
 export interface AppInfo {
   id: number;

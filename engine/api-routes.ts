@@ -53,4 +53,19 @@ export function routeEngine(router: Router, engine: EngineApi): void {
     await engine.remove(ctx.params.id);
     ctx.status = 204;
   });
+
+  router.get('/v1/volumes', async (ctx) => {
+    ctx.body = await engine.volumes();
+  });
+
+  router.get('/v1/volumes/:name', async (ctx) => {
+    const v = await engine.inspectVolume(ctx.params.name);
+    if (!v) throw new NotFoundError(`No volume ${ctx.params.name} on this host.`);
+    ctx.body = v;
+  });
+
+  router.delete('/v1/volumes/:name', async (ctx) => {
+    await engine.removeVolume(ctx.params.name);
+    ctx.status = 204;
+  });
 }

@@ -53,6 +53,14 @@ describe('engine REST API', { skip: skipReason() }, () => {
     await assert.rejects(client.request('GET', '/v1/nothing'), { status: 404 });
   });
 
+  test('volumes are listed and removed', async () => {
+    await engine.createVolume('api-data');
+    const list = await client.request<{ name: string; usedBy: string[] }[]>('GET', '/v1/volumes');
+    assert.deepEqual(list.map((v) => [v.name, v.usedBy]), [['api-data', []]]);
+    await client.request('DELETE', '/v1/volumes/api-data');
+    await assert.rejects(client.request('GET', '/v1/volumes/api-data'), { status: 404 });
+  });
+
   test('stop and remove a container', async () => {
     const stopped = await client.request<ContainerInfo>('POST', '/v1/containers/api-sleeper/stop?grace_ms=1000');
     assert.equal(stopped.state, 'stopped');

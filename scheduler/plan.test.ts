@@ -7,7 +7,7 @@ import { plan } from './plan';
 
 const desired = (version: number, web: number, extra: Partial<DesiredApp> = {}): DesiredApp => ({
   app: 'hello',
-  release: { version, image: `paas/hello:${version}`, process_types: { web: 'node server.js', worker: 'node w.js' }, config: {} },
+  release: { version, image: `paas/hello:${version}`, process_types: { web: 'node server.js', worker: 'node w.js' }, config: {}, launcher: 'buildpack' },
   formation: [
     { type: 'web', quantity: web, size: 'standard' },
     { type: 'worker', quantity: 0, size: 'standard' },

@@ -29,6 +29,16 @@ export interface RunningScheduler {
 
 const WEB_PORT = 5000;
 
+/**
+ * The argv of a process: buildpack slugs start through the /app launcher (profile.d,
+ * bash); images built from a Dockerfile run their own ENTRYPOINT/CMD unless a Procfile
+ * gave the type a command.
+ */
+function processArgv(launcher: 'buildpack' | 'image', command: string): string[] | undefined {
+  if (launcher === 'buildpack') return launchCommand(command);
+  return command ? ['/bin/sh', '-c', command] : undefined;
+}
+
 export function startScheduler(o: SchedulerOptions): RunningScheduler {
   const hosts = new HostRegistry();
   const backoff = new CrashBackoff();
@@ -64,7 +74,7 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
         release: action.release,
         processType: action.type,
         image: release.image,
-        cmd: launchCommand(release.process_types[action.type] ?? ''),
+        cmd: processArgv(release.launcher, release.process_types[action.type] ?? ''),
         env: { ...release.config, DYNO: `${action.type}.${existing + i + 1}`, ...(web ? { PORT: String(WEB_PORT) } : {}) },
         memoryBytes: size === 'performance' ? 4 * o.defaultMemoryBytes : o.defaultMemoryBytes,
         port: web ? WEB_PORT : undefined,

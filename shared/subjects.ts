@@ -14,8 +14,8 @@ export const jobSpec = z.object({
   processType: z.string(),
   /** Image reference in the host's image store (name:tag). */
   image: z.string(),
-  /** argv; for Procfile processes this is bash -c with the Procfile command. */
-  cmd: z.array(z.string()).min(1),
+  /** argv; for Procfile processes this is bash -c with the Procfile command. Absent: the image's ENTRYPOINT/CMD. */
+  cmd: z.array(z.string()).min(1).optional(),
   env: z.record(z.string(), z.string()),
   memoryBytes: z.number().int().positive(),
   /** The port the process must bind ($PORT) when it is a web process. */

@@ -22,9 +22,19 @@ export const reportJob = z.object({
   port: z.number().int().nullable().optional(),
 });
 
+/** The builder name recorded for images built from the app's own Dockerfile. */
+export const DOCKERFILE_BUILDER = 'dockerfile';
+
 export interface DesiredApp {
   app: string;
-  release: { version: number; image: string; process_types: Record<string, string>; config: Record<string, string> } | null;
+  release: {
+    version: number;
+    image: string;
+    process_types: Record<string, string>;
+    config: Record<string, string>;
+    /** How processes start: a buildpack slug through the /app launcher, or the image's own command. */
+    launcher: 'buildpack' | 'image';
+  } | null;
   formation: { type: string; quantity: number; size: string }[];
 }
 
@@ -42,7 +52,13 @@ async function desiredState(app: App): Promise<DesiredApp> {
     app: app.name,
     release:
       release && build?.image
-        ? { version: release.version, image: build.image, process_types: JSON.parse(build.processTypes ?? '{}') as Record<string, string>, config: parseConfig(release.config) }
+        ? {
+            version: release.version,
+            image: build.image,
+            process_types: JSON.parse(build.processTypes ?? '{}') as Record<string, string>,
+            config: parseConfig(release.config),
+            launcher: (JSON.parse(build.buildpacks ?? '[]') as { name: string }[]).some((b) => b.name === DOCKERFILE_BUILDER) ? 'image' : 'buildpack',
+          }
         : null,
     formation: formation.map((f) => ({ type: f.type, quantity: f.quantity, size: f.size })),
   };

@@ -36,7 +36,7 @@ for (const mode of ['embedded', 'production'] as const) {
 
     after(async () => {
       if (user && paas) {
-        for (const app of ['hello', 'shell']) user.paas(['apps:destroy', app, '--confirm', app]);
+        for (const app of ['hello', 'shell', 'docker']) user.paas(['apps:destroy', app, '--confirm', app]);
         // Destroying an app stops its containers; give the scheduler a pass to do it.
         await eventually('containers to stop', async () => (fs.readdirSync(`${settings.dataDir}/engine/containers`).length === 0 ? true : undefined), 60_000).catch(() => undefined);
       }
@@ -130,13 +130,28 @@ for (const mode of ['embedded', 'production'] as const) {
       assert.match(res.body, /Hello from shell-hello/);
     });
 
+    test('an app with a Dockerfile is built from it, step by step, and answers', async () => {
+      const repo = sampleRepo(user, 'dockerfile-hello');
+      assert.equal(user.paas(['apps:create', 'docker'], repo).status, 0);
+      const push = user.git(['push', 'paas', 'main'], repo);
+      assert.equal(push.status, 0, push.stderr);
+      assert.match(push.stderr, /remote: -----> Dockerfile app detected/);
+      assert.match(push.stderr, /remote: {8}Step 1\/\d+ : FROM paas\/stack:bookworm/);
+      assert.match(push.stderr, /remote: {8}Released v1/);
+      const res = await eventually('the Dockerfile app to answer', async () => {
+        const r = await request(settings.routerPort, host('docker'));
+        return r.status === 200 ? r : undefined;
+      });
+      assert.match(res.body, /Hello from dockerfile-hello \(built by a Dockerfile\)/);
+    });
+
     test('after Ctrl-C and a new start, the same apps, releases and container are found', async () => {
       const before = JSON.parse(user.paas(['ps', '-a', 'hello', '--json']).stdout) as { id: string }[];
       assert.equal(await paas.stop(), 0, paas.output().slice(-3000));
       paas = await startPaas(settings);
       assert.equal(paas.adminPassword, undefined, 'the password is printed only at the first start');
       const apps = JSON.parse(user.paas(['apps', '--json']).stdout) as { name: string }[];
-      assert.deepEqual(apps.map((a) => a.name).sort(), ['hello', 'shell']);
+      assert.deepEqual(apps.map((a) => a.name).sort(), ['docker', 'hello', 'shell']);
       const res = await eventually('the app to answer after the restart', async () => {
         const r = await request(settings.routerPort, host('hello'));
         return r.status === 200 ? r : undefined;
