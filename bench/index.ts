@@ -4,6 +4,7 @@
  */
 import { benchApi } from './api';
 import { benchContainers } from './containers';
+import { benchPull } from '../engine/image-bench';
 import { benchRouter } from './router';
 import { printTable, type BenchResult } from './table';
 
@@ -11,7 +12,10 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   results.push(...(await benchRouter()));
   results.push(...(await benchApi()));
-  if (process.getuid?.() === 0) results.push(...(await benchContainers()));
+  if (process.getuid?.() === 0) {
+    results.push(...(await benchContainers()));
+    results.push(...(await benchPull()));
+  }
   else console.error('container benchmarks skipped: they need root');
   printTable(results);
 }

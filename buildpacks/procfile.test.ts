@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseBuildpacksFile, resolveBuildpacks } from './buildpacks-file';
-import { ProcfileError, UnknownBuildpackError } from './errors';
+import { buildpackNameOf, parseBuildpacksFile, redact, resolveBuildpacks } from './buildpacks-file';
+import { BuildpackFetchError, ProcfileError, UnknownBuildpackError } from './errors';
 import { parseProcfile } from './procfile';
 
 test('parseProcfile reads name: command lines, skipping blanks and comments', () => {
@@ -35,13 +35,36 @@ test('parseProcfile rejects broken lines with the line number', () => {
   assert.throws(() => parseProcfile('nope'), { message: 'Procfile line 1: expected "name: command", got "nope"' });
 });
 
-test('.buildpacks entries resolve by name, with heroku/ and paas/ prefixes', () => {
+test('.buildpacks entries resolve by name, with heroku/ and paas/ prefixes', async () => {
   const available = [
     { name: 'nodejs', dir: '/bp/nodejs' },
     { name: 'procfile', dir: '/bp/procfile' },
   ];
   const names = parseBuildpacksFile('# mine\nheroku/nodejs\n\n  procfile  \npaas/nodejs\r\n');
   assert.deepEqual(names, ['heroku/nodejs', 'procfile', 'paas/nodejs']);
-  assert.deepEqual(resolveBuildpacks(names, available).map((bp) => bp.dir), ['/bp/nodejs', '/bp/procfile', '/bp/nodejs']);
-  assert.throws(() => resolveBuildpacks(['ruby'], available), UnknownBuildpackError);
+  const context = { buildDir: '/tmp/build' };
+  assert.deepEqual((await resolveBuildpacks(names, available, context)).map((bp) => bp.dir), ['/bp/nodejs', '/bp/procfile', '/bp/nodejs']);
+  await assert.rejects(resolveBuildpacks(['ruby'], available, context), UnknownBuildpackError);
+});
+
+test('.buildpacks URLs and paths go to the fetch hook; ./dir is a buildpack inside the app', async () => {
+  const fetched: string[] = [];
+  const context = {
+    buildDir: '/tmp/build',
+    fetchBuildpack: async (reference: string) => {
+      fetched.push(reference);
+      return { name: 'x', dir: `/fetched/${fetched.length}` };
+    },
+  };
+  const refs = await resolveBuildpacks(['https://example.com/a/heroku-buildpack-x.git#v2', '/srv/buildpacks/y', './buildpacks/assets'], [], context);
+  assert.deepEqual(fetched, ['https://example.com/a/heroku-buildpack-x.git#v2', '/srv/buildpacks/y']);
+  assert.deepEqual(refs[2], { name: 'assets', dir: '/tmp/build/buildpacks/assets', source: './buildpacks/assets' });
+  await assert.rejects(resolveBuildpacks(['./../../etc'], [], context), BuildpackFetchError);
+  await assert.rejects(resolveBuildpacks(['https://u:token@example.com/x.git'], [], { buildDir: '/b' }), (err: Error) => {
+    assert.ok(err instanceof BuildpackFetchError);
+    assert.equal(err.message, 'Buildpack https://example.com/x.git cannot be used: this paas runs only the buildpacks it ships.');
+    return true;
+  });
+  assert.equal(buildpackNameOf('https://github.com/heroku/heroku-buildpack-static.git#main'), 'heroku-buildpack-static');
+  assert.equal(redact('https://user:secret@host/x.git'), 'https://host/x.git');
 });

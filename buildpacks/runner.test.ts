@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import {
+  BuildpackFetchError,
   BuildpackNotCompatibleError,
   BuildpackReleaseError,
   CompileFailedError,
@@ -135,10 +136,18 @@ test('an explicit list beats .buildpacks; its buildpacks must still detect', asy
 
 test('an unknown name in .buildpacks lists the available buildpacks', async (t) => {
   const { root, output, run, write } = setup(t);
-  write('.buildpacks', 'https://github.com/heroku/heroku-buildpack-ruby\n');
+  write('.buildpacks', 'heroku/ruby\n');
   const err = await run([filePack(root, 'alpha', 'a')]).catch((e: unknown) => e);
   assert.ok(err instanceof UnknownBuildpackError);
-  assert.match(output.text(), /^ ! {5}Unknown buildpack "https:\/\/github.com\/heroku\/heroku-buildpack-ruby"\. Available buildpacks: alpha\.\n$/);
+  assert.match(output.text(), /^ ! {5}Unknown buildpack "heroku\/ruby"\. Available buildpacks: alpha\.\n$/);
+});
+
+test('a URL in .buildpacks is refused when the caller gives no fetch hook', async (t) => {
+  const { root, output, run, write } = setup(t);
+  write('.buildpacks', 'https://github.com/heroku/heroku-buildpack-ruby\n');
+  const err = await run([filePack(root, 'alpha', 'a')]).catch((e: unknown) => e);
+  assert.ok(err instanceof BuildpackFetchError);
+  assert.match(output.text(), /^ ! {5}Buildpack https:\/\/github\.com\/heroku\/heroku-buildpack-ruby cannot be used: this paas runs only the buildpacks it ships\.\n ! {5}HINT: /);
 });
 
 test('a failing compile streams its output and rejects the push', async (t) => {

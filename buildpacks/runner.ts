@@ -42,7 +42,7 @@ export async function runBuildpacks(options: RunBuildpacksOptions): Promise<Buil
     const plan = await choose(ctx, options, available);
     if (plan.explicit) {
       ctx.output.write(heroku.topic('Using buildpacks:'));
-      plan.buildpacks.forEach(({ bp }, i) => ctx.output.write(heroku.detail(`${i + 1}. ${bp.name}`)));
+      plan.buildpacks.forEach(({ bp }, i) => ctx.output.write(heroku.detail(`${i + 1}. ${bp.source ?? bp.name}`)));
     }
 
     const workDir = options.workDir ?? (await steps.makeWorkDir(ctx));
@@ -56,7 +56,8 @@ export async function runBuildpacks(options: RunBuildpacksOptions): Promise<Buil
       }
       const release = mergeReleases(releases);
       const processTypes = await discoverProcessTypes(ctx, options.buildDir, release.processTypes);
-      return { buildpacks: used.map(({ name, detected }) => ({ name, detected })), processTypes, configVars: release.configVars };
+      const buildpacks = used.map(({ name, detected, source, version }) => ({ name, detected, ...(source ? { source } : {}), ...(version ? { version } : {}) }));
+      return { buildpacks, processTypes, configVars: release.configVars };
     } finally {
       if (options.workDir === undefined) await steps.removeDir(ctx, workDir).catch(() => undefined);
     }
@@ -73,7 +74,16 @@ async function choose(ctx: steps.StepContext, options: RunBuildpacksOptions, ava
     if (file !== null) names = parseBuildpacksFile(file);
   }
   if (names.length > 0) {
-    return { explicit: true, buildpacks: resolveBuildpacks(names, available).map((bp) => ({ bp })) };
+    const resolved = await resolveBuildpacks(names, available, {
+      buildDir: options.buildDir,
+      fetchBuildpack: options.fetchBuildpack,
+      announce: (entry) => ctx.output.write(heroku.topic(`Fetching buildpack ${entry}`)),
+    });
+    for (const bp of resolved) {
+      if (!BUILDPACK_NAME.test(bp.name)) throw new Error(`invalid buildpack name "${bp.name}"`);
+      if (bp.version) ctx.output.write(heroku.detail(`${bp.name} at ${bp.version}`));
+    }
+    return { explicit: true, buildpacks: resolved.map((bp) => ({ bp })) };
   }
   for (const bp of available) {
     const detected = await steps.detect(ctx, bp, options.buildDir);
@@ -101,7 +111,7 @@ async function compileAll(
     const code = await steps.compile(ctx, dir, exportFiles, dirs);
     if (code !== 0) throw new CompileFailedError(bp.name, code, detected);
     exportFiles.push(posix.join(dir, 'export'));
-    used.push({ name: bp.name, detected, dir });
+    used.push({ name: bp.name, detected, dir, source: bp.source, version: bp.version });
   }
   return used;
 }

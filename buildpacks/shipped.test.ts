@@ -8,9 +8,9 @@ import { buildDirs, containerLikeExecutor, LogCapture, repoRoot, stackPath, star
 import { runBuildpacks } from './runner';
 import { shippedBuildpacks } from './shipped';
 
-test('shippedBuildpacks lists nodejs then procfile with executable bin/ scripts', () => {
+test('shippedBuildpacks lists nodejs, static then procfile with executable bin/ scripts', () => {
   const shipped = shippedBuildpacks();
-  assert.deepEqual(shipped.map((bp) => bp.name), ['nodejs', 'procfile']);
+  assert.deepEqual(shipped.map((bp) => bp.name), ['nodejs', 'static', 'procfile']);
   for (const bp of shipped) {
     assert.equal(bp.dir, path.join(repoRoot, 'buildpacks', bp.name));
     for (const step of ['detect', 'compile', 'release']) fs.accessSync(path.join(bp.dir, 'bin', step), fs.constants.X_OK);

@@ -3,8 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuildpackRef } from './types';
 
-/** Detection order: the first that detects wins, so the catch-all `procfile` comes last. */
-export const SHIPPED_BUILDPACKS = ['nodejs', 'procfile'] as const;
+/**
+ * Detection order: the first that detects wins. `nodejs` first (a package.json means a Node.js
+ * app, even with an index.html), then `static` (static.json, or index.html without package.json),
+ * and the catch-all `procfile` last.
+ */
+export const SHIPPED_BUILDPACKS = ['nodejs', 'static', 'procfile'] as const;
 
 /**
  * The shipped buildpacks with their absolute host dirs. The bash buildpacks live next to the

@@ -22,7 +22,18 @@ export interface BuildpackExecutor {
 export interface BuildpackRef {
   name: string;
   dir: string;
+  /** For a third-party buildpack: where it came from (git URL without credentials, `#ref`, or path). */
+  source?: string;
+  /** For a buildpack fetched with git: the commit that runs. */
+  version?: string;
 }
+
+/**
+ * Makes a third-party buildpack available to the build: `reference` is a `https://` or `git://`
+ * URL (optionally `#branch-tag-or-sha`), a `file://` URL or an absolute path on the host. Returns
+ * the buildpack as the executor sees it. Throws BuildpackFetchError when it cannot.
+ */
+export type FetchBuildpack = (reference: string) => Promise<BuildpackRef>;
 
 export interface RunBuildpacksOptions {
   executor: BuildpackExecutor;
@@ -45,6 +56,12 @@ export interface RunBuildpacksOptions {
   output: Writable;
   /** Extra environment for every step (NPM_CONFIG_REGISTRY, STACK, SOURCE_VERSION...). */
   env?: Record<string, string>;
+  /**
+   * Called for each URL or absolute path in `use` or `.buildpacks` (e.g. createBuildpackFetcher
+   * wrapped by the builder so the result is mounted into the build). Without it such entries are
+   * refused. `./dir` entries (a buildpack inside the app) need no fetching.
+   */
+  fetchBuildpack?: FetchBuildpack;
 }
 
 export interface UsedBuildpack {
@@ -52,6 +69,9 @@ export interface UsedBuildpack {
   name: string;
   /** What its bin/detect printed (`Node.js`). */
   detected: string;
+  /** Third-party buildpacks: the URL (without credentials) or path, and the git commit. */
+  source?: string;
+  version?: string;
 }
 
 export interface BuildResult {

@@ -12,6 +12,7 @@ import type { ContainerInfo, EngineApi } from './types';
 import { isJob, jobContainerSpec, jobInfoOf, jobPort } from './job-mapping';
 import { KeyedMutex } from './mutex';
 import { waitReady } from './readiness';
+import { formatRecord } from './logs-format';
 
 export interface AgentOptions {
   engine: EngineApi;
@@ -68,7 +69,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
     }
     const message = `Error R10 (Boot timeout) -> Web process failed to bind to $PORT within ${Math.round(bootTimeoutMs / 1000)} seconds of launch`;
     log.warn('job boot timeout', { id: c.id, message });
-    await appendFile(engine.logPath(c.id), `${message}\n`).catch(() => undefined);
+    await appendFile(engine.logPath(c.id), formatRecord(new Date(), 'stderr', message)).catch(() => undefined);
     known.set(c.id, 'crashed');
     await engine.stop(c.id, stopGraceMs);
   };

@@ -3,16 +3,57 @@
  * IP forwarding on, and NAT (MASQUERADE) for traffic from the subnet to elsewhere, so
  * builds reach the npm registry and the Debian mirror. Every step is idempotent: it
  * checks before it adds, so restarts and several engines on one bridge are fine.
+ *
+ * It also prepares the bridge for published ports (ports-*.ts): route_localnet so
+ * 127.0.0.1 may be forwarded to a container, MASQUERADE for that and for hairpin
+ * traffic (a container reaching another through a published port, which would
+ * otherwise answer straight back, bypassing the NAT), and FORWARD accepting DNAT'ed
+ * connections on hosts whose FORWARD policy is DROP.
  */
 import { writeFile } from 'node:fs/promises';
 import { ConflictError } from '../shared';
 import { overlaps, parseCidr, type Cidr } from './cidr';
 import { exec, execRaw } from './exec';
+import { reconcilePorts, removeDnatChainIfEmpty } from './ports-publish';
 
-async function iptablesEnsure(table: string, chain: string, rule: string[]): Promise<void> {
-  const check = await execRaw('iptables', ['-w', '-t', table, '-C', chain, ...rule]);
-  if (check.code === 0) return;
-  await exec('iptables', ['-w', '-t', table, '-A', chain, ...rule]);
+type Table = 'nat' | 'filter';
+
+/** The bridge's rules, each exactly as iptables-save prints it (compared as text). */
+export function bridgeRules(name: string, cidr: Cidr): [Table, string][] {
+  return [
+    ['nat', `-A POSTROUTING -s ${cidr.subnet} ! -d ${cidr.subnet} -j MASQUERADE`],
+    ['nat', `-A POSTROUTING -s 127.0.0.0/8 -o ${name} -j MASQUERADE`],
+    ['nat', `-A POSTROUTING -s ${cidr.subnet} -d ${cidr.subnet} -o ${name} -m conntrack --ctstate DNAT -j MASQUERADE`],
+    // Hosts whose FORWARD policy is DROP (e.g. after Docker) would otherwise block the bridge.
+    ['filter', `-A FORWARD -i ${name} -j ACCEPT`],
+    ['filter', `-A FORWARD -o ${name} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`],
+    ['filter', `-A FORWARD -o ${name} -m conntrack --ctstate DNAT -j ACCEPT`],
+    // route_localnet would also let a container send to 127.0.0.1 through the bridge and
+    // reach host services bound to loopback (CVE-2020-8558): only answers may come in.
+    ['filter', `-A INPUT -d 127.0.0.0/8 -i ${name} -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP`],
+  ];
+}
+
+/** Rules of `wanted` not present in an iptables-save dump, grouped per table for iptables-restore. */
+export function missingRules(save: string, wanted: [Table, string][]): string {
+  const present = new Set<string>();
+  let table = '';
+  for (const line of save.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    else if (line.startsWith('-A ')) present.add(`${table} ${line}`);
+  }
+  const script: string[] = [];
+  for (const t of ['nat', 'filter'] as const) {
+    const lines = wanted.filter(([wt, rule]) => wt === t && !present.has(`${t} ${rule}`)).map(([, rule]) => rule);
+    if (lines.length > 0) script.push(`*${t}`, ...lines, 'COMMIT');
+  }
+  return script.length > 0 ? `${script.join('\n')}\n` : '';
+}
+
+/** Two processes whatever the number of rules: one dump, one atomic restore of what is missing. */
+async function iptablesEnsureAll(rules: [Table, string][]): Promise<void> {
+  const script = missingRules(await exec('iptables-save', []), rules);
+  if (script) await exec('iptables-restore', ['-w', '--noflush'], { input: script });
 }
 
 /**
@@ -45,21 +86,18 @@ export async function ensureBridge(name: string, cidr: Cidr): Promise<void> {
   }
   await exec('ip', ['link', 'set', 'dev', name, 'up']);
   await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
-  await iptablesEnsure('nat', 'POSTROUTING', ['-s', cidr.subnet, '!', '-d', cidr.subnet, '-j', 'MASQUERADE']);
-  // Hosts whose FORWARD policy is DROP (e.g. after Docker) would otherwise block the bridge.
-  await iptablesEnsure('filter', 'FORWARD', ['-i', name, '-j', 'ACCEPT']);
-  await iptablesEnsure('filter', 'FORWARD', ['-o', name, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT']);
+  // Lets OUTPUT DNAT send 127.0.0.1 traffic out of the bridge (and its answers back in).
+  await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1\n');
+  await iptablesEnsureAll(bridgeRules(name, cidr));
 }
 
 /** Removes the bridge and its rules (tests; an operator tearing a host down). */
 export async function removeBridge(name: string, cidr: Cidr): Promise<void> {
-  const rules: [string, string, string[]][] = [
-    ['nat', 'POSTROUTING', ['-s', cidr.subnet, '!', '-d', cidr.subnet, '-j', 'MASQUERADE']],
-    ['filter', 'FORWARD', ['-i', name, '-j', 'ACCEPT']],
-    ['filter', 'FORWARD', ['-o', name, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT']],
-  ];
-  for (const [table, chain, rule] of rules) {
-    while ((await execRaw('iptables', ['-w', '-t', table, '-D', chain, ...rule])).code === 0) {
+  await reconcilePorts(cidr, new Set());
+  await removeDnatChainIfEmpty();
+  for (const [table, rule] of bridgeRules(name, cidr)) {
+    const args = rule.replace(/^-A /, '').split(' ');
+    while ((await execRaw('iptables', ['-w', '-t', table, '-D', ...args])).code === 0) {
       /* delete every copy */
     }
   }

@@ -5,13 +5,15 @@
  * never runs as root unless the spec asks for uid 0 explicitly.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
 import { InvalidInputError } from '../shared';
-import type { ContainerSpec, ImageInfo, Mount } from './types';
+import type { ContainerSpec, ImageInfo } from './types';
 import type { ContainerPaths } from './container-paths';
 import { mergeEnv, parseUser } from './image-config';
 import { buildOciSpec } from './oci-spec';
+import { cpuResources, type CgroupVersion } from './lifecycle-limits';
 import { writeJsonAtomic } from './fs-util';
+import { validatePorts } from './ports-rules';
+import { resolveMounts, type VolumeMounter } from './volume-mounts';
 
 export const DEFAULT_USER = { uid: 1000, gid: 1000 };
 export const DEFAULT_PIDS_LIMIT = 4096;
@@ -19,19 +21,14 @@ export const DEFAULT_PIDS_LIMIT = 4096;
 export interface HostSettings {
   nofile: number;
   limitSwap: boolean;
+  /** Named volumes (volume-store.ts); mounts with `volume` are refused without it. */
+  volumes?: VolumeMounter;
+  /** Which cgroup files limits are written as (default 1: v1 and hybrid hosts). */
+  cgroupVersion?: CgroupVersion;
 }
 
 export function cgroupPathOf(id: string): string {
   return `/paas/${id}`;
-}
-
-function checkMounts(mounts: Mount[]): Mount[] {
-  for (const m of mounts) {
-    if (!isAbsolute(m.source) || !isAbsolute(m.destination) || m.destination.split('/').includes('..')) {
-      throw new InvalidInputError(`mount paths must be absolute, without '..': ${m.source} -> ${m.destination}`);
-    }
-  }
-  return mounts;
 }
 
 /** resolv.conf for the container: the host's, unless that points at a loopback stub resolver. */
@@ -65,6 +62,9 @@ export async function writeBundleFiles(
   const args = spec.cmd ?? [...(image.config.Entrypoint ?? []), ...(image.config.Cmd ?? [])];
   if (args.length === 0) throw new InvalidInputError(`no command given and image ${image.ref} has none`);
   const hostname = hostnameOf(spec);
+  validatePorts(spec.ports ?? [], spec.network ?? 'bridge');
+  const user = spec.user ?? parseUser(image.config.User) ?? DEFAULT_USER;
+  const mounts = await resolveMounts(spec.mounts ?? [], host.volumes, user);
   await writeFile(paths.etc(spec.id, 'resolv.conf'), await containerResolvConf());
   await writeFile(paths.etc(spec.id, 'hosts'), hostsFile(hostname, net.ip));
   const config = buildOciSpec({
@@ -75,15 +75,16 @@ export async function writeBundleFiles(
       Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ),
     cwd: spec.workingDir ?? image.config.WorkingDir ?? '/',
-    user: spec.user ?? parseUser(image.config.User) ?? DEFAULT_USER,
+    user,
     hostname,
     netnsPath: net.netnsPath,
     memoryBytes: spec.memoryBytes,
     limitSwap: host.limitSwap,
+    ...cpuResources(spec.cpu, host.cgroupVersion ?? 1),
     pidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
     nofile: host.nofile,
     cgroupsPath: cgroupPathOf(spec.id),
-    mounts: checkMounts(spec.mounts ?? []),
+    mounts,
     resolvConf: paths.etc(spec.id, 'resolv.conf'),
     hostsFile: paths.etc(spec.id, 'hosts'),
   });

@@ -1,30 +1,42 @@
 /**
- * The container manager: create, start, stop, remove, and the bookkeeping of exits.
- * Each container's record lives in <dataDir>/containers/<id>/state.json and changes
- * only through the state machine (container-state.ts), one operation per container at
- * a time (KeyedMutex). Kernel objects (overlay mount, netns, veth, cgroup) exist only
- * while the container runs; the IP address is kept from create to remove.
+ * The container manager: create, start, stop, kill, wait, remove, and the bookkeeping of
+ * exits. Each container's record lives in <dataDir>/containers/<id>/state.json and
+ * changes only through the state machine (container-state.ts), one operation per
+ * container at a time (KeyedMutex). Kernel objects (overlay mount, netns, veth, cgroup)
+ * exist only while the container runs; the IP address is kept from create to remove.
+ *
+ * Start is on the hot path of every deploy and scale, so its independent steps run in
+ * parallel (mount, network, log files) and nothing is torn down on it: what a stopped
+ * container held is released in the background (lifecycle-teardown.ts), and a later
+ * start, create or remove of the same id waits for that first.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { InvalidInputError, type Logger } from '../shared';
-import type { ContainerInfo, ContainerSpec } from './types';
-import { ContainerExistsError, ContainerNotFoundError, InvalidTransitionError } from './errors';
+import type { ContainerInfo, ContainerSpec, RunResult } from './types';
+import { ContainerExistsError, ContainerNotFoundError, ContainerNotRunningError, InvalidTransitionError } from './errors';
 import { canTransition, toInfo, transition, type ContainerRecord } from './container-state';
 import { ContainerPaths, shortName } from './container-paths';
-import { writeBundleFiles, type HostSettings } from './container-config';
-import { networkDown, networkUp, plannedNetwork, type BridgeSettings } from './container-network';
+import { cgroupPathOf, writeBundleFiles, type HostSettings } from './container-config';
+import { networkUp, plannedNetwork, type BridgeSettings } from './container-network';
 import { lowestFreeAddress } from './cidr';
 import { netNames } from './netns';
-import { readJson, writeJsonAtomic } from './fs-util';
+import { exists, readJson, writeJsonAtomic } from './fs-util';
 import { KeyedMutex } from './mutex';
-import { mountOverlay, unmountOverlay } from './overlay';
-import { launchAttached, launchDetached, pollFor, processAlive, readExitFile, readPidFile, type AttachedChild } from './launcher';
+import { mountOverlay } from './overlay';
+import { createMonitored } from './launcher';
+import { attachedChild, type AttachedChild } from './lifecycle-attached';
+import { Teardowns } from './lifecycle-teardown';
+import { signalName } from './lifecycle-signals';
+import { prepareLog } from './logs-files';
+import { StartTimer } from './lifecycle-timing';
 import type { ImageStore } from './image-store';
 import type { OciRuntime } from './runtime';
 import type { OomWatcher } from './oom-watcher';
-import { cgroupPathOf } from './container-config';
+
+export type { AttachedChild } from './lifecycle-attached';
 
 const ID_RE = /^[a-z0-9][a-z0-9.-]{0,62}$/;
+export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
 
 export interface ManagerDeps {
   paths: ContainerPaths;
@@ -34,16 +46,23 @@ export interface ManagerDeps {
   oom: OomWatcher;
   host: HostSettings;
   log: Logger;
+  /** Bound on each container's kept output (default 10 MiB). */
+  logMaxBytes?: number;
 }
 
 export class ContainerManager {
   readonly records = new Map<string, ContainerRecord>();
-  /** Ids whose runtime runs as our child (one-shot runs): their exit comes from the child. */
-  readonly attached = new Set<string>();
+  /** Called after each start (the log publisher follows the new container). */
+  onStarted: (id: string) => void = () => undefined;
+  /** Where the last starts spent their time (bench, debugging). */
+  readonly timings = new StartTimer();
   private readonly locks = new KeyedMutex();
   private readonly exitListeners = new Set<(info: ContainerInfo) => void>();
+  private readonly teardowns: Teardowns;
 
-  constructor(private readonly d: ManagerDeps) {}
+  constructor(readonly d: ManagerDeps) {
+    this.teardowns = new Teardowns(d.paths, d.runtime, d.log);
+  }
 
   private names(id: string): ReturnType<typeof netNames> {
     return netNames(shortName(this.d.paths.containersDir, id));
@@ -53,15 +72,22 @@ export class ContainerManager {
     await writeJsonAtomic(this.d.paths.state(r.id), r);
   }
 
-  private get(id: string): ContainerRecord {
+  get(id: string): ContainerRecord {
     const r = this.records.get(id);
     if (!r) throw new ContainerNotFoundError(id);
     return r;
   }
 
+  /** The record of a running container, else a typed error. */
+  running(id: string): ContainerRecord {
+    const r = this.get(id);
+    if (r.state !== 'running') throw new ContainerNotRunningError(id, r.state);
+    return r;
+  }
+
   /** Reads every state.json (re-adoption after a daemon restart). */
   async load(): Promise<void> {
-    await mkdir(this.d.paths.containersDir, { recursive: true });
+    for (const d of [this.d.paths.containersDir, this.d.paths.exitsDir, this.d.paths.socketsDir]) await mkdir(d, { recursive: true });
     for (const id of await readdir(this.d.paths.containersDir)) {
       const r = await readJson<ContainerRecord>(this.d.paths.state(id)).catch(() => undefined);
       if (!r) continue;
@@ -88,6 +114,7 @@ export class ContainerManager {
   private allocateIp(r: ContainerRecord): Promise<void> {
     return this.locks.run('ipam', async () => {
       const used = new Set([...this.records.values()].filter((o) => o.ip && o !== r).map((o) => o.ip!));
+      for (const ip of this.teardowns.reservedIps()) used.add(ip);
       const ip = lowestFreeAddress(this.d.bridge.cidr, used);
       if (!ip) throw new InvalidInputError(`no free address left in ${this.d.bridge.cidr.subnet}`, 'subnet_full');
       r.ip = ip;
@@ -101,6 +128,7 @@ export class ContainerManager {
     await this.d.images.lowerDirs(image);
     return this.locks.run(spec.id, async () => {
       if (this.records.has(spec.id)) throw new ContainerExistsError(spec.id);
+      await this.teardowns.settled(spec.id); // a removed container of the same id
       const mode = spec.network ?? 'bridge';
       const planned = plannedNetwork(mode, this.names(spec.id));
       const r: ContainerRecord = { id: spec.id, spec, state: 'created', createdAt: new Date().toISOString() };
@@ -121,33 +149,41 @@ export class ContainerManager {
     });
   }
 
-  /** Mounts, wires the network, launches; `attach` gives the one-shot child to run(). */
+  /**
+   * Mounts, wires the network, has conmon create the container, starts it. `attach`
+   * (one-shot runs and build steps) gets a child-process-like view of the output and exit.
+   */
   async start(id: string, attach?: (child: AttachedChild) => void): Promise<ContainerInfo> {
-    return this.locks.run(id, async () => {
+    await this.teardowns.settled(id);
+    const info = await this.locks.run(id, async () => {
       const r = this.get(id);
       if (r.state === 'running') return toInfo(r);
       if (!canTransition(r.state, 'running')) throw new InvalidTransitionError(id, r.state, 'running');
       const p = this.d.paths;
-      const image = await this.d.images.require(r.spec.image);
+      const t = this.timings.begin(id);
       try {
-        await this.d.runtime.delete(id);
-        await rm(p.exitFile(id), { force: true });
-        await rm(p.pidFile(id), { force: true });
-        await mountOverlay({ lower: await this.d.images.lowerDirs(image), upper: p.upper(id), work: p.work(id), target: p.rootfs(id) });
-        await networkUp(r, this.names(id), this.d.bridge);
+        const image = await this.d.images.require(r.spec.image);
+        const lower = await this.d.images.lowerDirs(image);
+        t.mark('image');
+        await Promise.all([
+          mountOverlay({ lower, upper: p.upper(id), work: p.work(id), target: p.rootfs(id) }).then(() => t.mark('overlay')),
+          networkUp(r, this.names(id), this.d.bridge).then(() => t.mark('network')),
+          rm(p.exitFile(id), { force: true }),
+          rm(p.pidFile(id), { force: true }),
+          prepareLog(p, id),
+          // Only after a crash between start and teardown does the runtime still know the id.
+          exists(this.d.runtime.stateDir(id)).then((left) => (left ? this.d.runtime.delete(id) : undefined)),
+        ]);
         this.d.oom.drain();
         r.kmsgSeq = this.d.oom.lastSeq;
-        if (attach) {
-          const child = launchAttached(this.d.runtime, p, id);
-          this.attached.add(id);
-          r.monitorPid = child.pid;
-          attach(child);
-        } else {
-          r.monitorPid = launchDetached(this.d.runtime, p, id);
-        }
-        r.pid = await pollFor(async () => (await readPidFile(p, id)) ?? ((await readExitFile(p, id)) !== undefined ? 0 : undefined), 15_000);
+        const made = await createMonitored(this.d.runtime, p, id, { logFileMaxBytes: this.logFileMaxBytes() });
+        t.mark('create');
+        r.pid = made.pid;
+        r.monitorPid = made.monitorPid;
+        await this.d.runtime.startViaFifo(id);
+        t.mark('start');
       } catch (err) {
-        await this.release(r);
+        await this.teardowns.release(r, true);
         throw err;
       }
       transition(r, 'running');
@@ -156,18 +192,22 @@ export class ContainerManager {
       delete r.oomKilled;
       delete r.finishedAt;
       await this.save(r);
+      t.mark('saved');
+      const timing = t.end();
+      this.d.log.debug('container started', { id, ms: timing.marks, totalMs: timing.totalMs });
       return toInfo(r);
     });
+    if (attach) attach(await attachedChild(this, id));
+    this.onStarted(id);
+    return info;
   }
 
-  /** Frees what a running container holds: runtime record, mount, network. */
-  private async release(r: ContainerRecord): Promise<void> {
-    await this.d.runtime.delete(r.id).catch((err) => this.d.log.warn('runtime delete failed', { id: r.id, err }));
-    await unmountOverlay(this.d.paths.rootfs(r.id)).catch((err) => this.d.log.warn('unmount failed', { id: r.id, err }));
-    await networkDown(r).catch((err) => this.d.log.warn('network teardown failed', { id: r.id, err }));
+  /** conmon's bound per file: half the container's bound (the rotated file keeps the other half). */
+  private logFileMaxBytes(): number {
+    return Math.max(64 * 1024, Math.floor((this.d.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES) / 2));
   }
 
-  /** Records the exit of a running container (from the watcher, stop() or run()) and cleans up. */
+  /** Records the exit of a running container (from the watcher or stop()); teardown goes on in the background. */
   async finishExit(id: string, exitCode: number | null): Promise<void> {
     const info = await this.locks.run(id, async () => {
       const r = this.records.get(id);
@@ -175,11 +215,10 @@ export class ContainerManager {
       r.oomKilled = this.d.oom.killedSince(cgroupPathOf(id), r.kmsgSeq ?? 0);
       r.exitCode = exitCode;
       r.finishedAt = new Date().toISOString();
-      await this.release(r);
-      this.attached.delete(id);
       transition(r, 'stopped');
       delete r.monitorPid;
       await this.save(r);
+      void this.teardowns.release(r);
       return toInfo(r);
     });
     if (!info) return;
@@ -192,32 +231,61 @@ export class ContainerManager {
     }
   }
 
+  /** Resolves once the container is no longer running (or after timeoutMs: false). */
+  private stoppedWithin(id: string, timeoutMs: number): Promise<boolean> {
+    if (this.records.get(id)?.state !== 'running') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const off = this.onExit((info) => {
+        if (info.id !== id) return;
+        clearTimeout(timer);
+        off();
+        resolve(true);
+      });
+      const timer = setTimeout(() => {
+        off();
+        resolve(this.records.get(id)?.state !== 'running');
+      }, timeoutMs);
+    });
+  }
+
   /** SIGTERM to init, SIGKILL to every process after graceMs; returns once it has stopped. */
   async stop(id: string, graceMs: number): Promise<ContainerInfo> {
     const r = this.get(id);
     if (r.state !== 'running') return toInfo(r);
-    const stopped = (): Promise<true | undefined> => Promise.resolve(this.records.get(id)?.state !== 'running' ? true : undefined);
-    const exited = async (): Promise<number | null | undefined> => {
-      if (this.attached.has(id)) return (await stopped()) ? null : undefined;
-      const code = await readExitFile(this.d.paths, id);
-      if (code !== undefined) return code;
-      // No shim to report (it died, e.g. an adopted orphan): ask the runtime directly.
-      if (await processAlive(r.monitorPid, id)) return undefined;
-      const st = await this.d.runtime.state(id).catch(() => undefined);
-      return st && st.status !== 'stopped' ? undefined : null;
-    };
     await this.d.runtime.kill(id, 'TERM').catch((err) => this.d.log.warn('SIGTERM failed', { id, err }));
-    let code = await pollFor(exited, graceMs);
-    if (code === undefined) {
+    if (!(await this.stoppedWithin(id, graceMs))) {
       await this.d.runtime.kill(id, 'KILL', true).catch((err) => this.d.log.warn('SIGKILL failed', { id, err }));
-      code = await pollFor(exited, 10_000);
+      // The exit watcher records it (conmon's exit file, or a vanished conmon).
+      if (!(await this.stoppedWithin(id, 10_000))) await this.finishExit(id, null);
     }
-    if (this.attached.has(id)) await pollFor(stopped, 10_000);
-    else await this.finishExit(id, code ?? null);
     return toInfo(this.get(id));
   }
 
-  /** Stops if needed, then deletes everything of the container. */
+  async kill(id: string, signal: string | number): Promise<void> {
+    this.running(id);
+    await this.d.runtime.kill(id, signalName(signal));
+  }
+
+  async restart(id: string, graceMs: number): Promise<ContainerInfo> {
+    if (this.get(id).state === 'running') await this.stop(id, graceMs);
+    return this.start(id);
+  }
+
+  /** Resolves with the exit once the container has stopped. */
+  async wait(id: string): Promise<RunResult> {
+    const result = (r: { exitCode?: number | null; oomKilled?: boolean }): RunResult => ({ exitCode: r.exitCode ?? -1, oomKilled: r.oomKilled ?? false });
+    const r = this.get(id);
+    if (r.state === 'stopped') return result(r);
+    return new Promise((resolve) => {
+      const off = this.onExit((info) => {
+        if (info.id !== id) return;
+        off();
+        resolve(result(info));
+      });
+    });
+  }
+
+  /** Stops if needed, then deletes everything of the container (the files in the background). */
   async remove(id: string): Promise<void> {
     const r = this.get(id);
     if (r.state === 'running') await this.stop(id, 0);
@@ -225,9 +293,13 @@ export class ContainerManager {
       const rec = this.get(id);
       transition(rec, 'removed');
       await this.save(rec);
-      await this.release(rec);
-      await rm(this.d.paths.dir(id), { recursive: true, force: true });
       this.records.delete(id);
+      void this.teardowns.remove(rec);
     });
+  }
+
+  /** Waits for every background teardown (engine close, tests). */
+  settled(id?: string): Promise<void> {
+    return this.teardowns.settled(id);
   }
 }

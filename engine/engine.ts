@@ -14,12 +14,21 @@ import { ContainerManager } from './containers';
 import { exists } from './fs-util';
 import { ExitWatcher } from './exit-watcher';
 import { ImageStore } from './image-store';
+import { collectGarbage } from './image-gc';
+import { exportImage, importImage } from './image-layout';
+import { pullImage, pushImage } from './registry-client';
 import { nofileLimit } from './oci-spec';
 import { runOneShot } from './one-shot';
 import { OomWatcher } from './oom-watcher';
 import { OciRuntime } from './runtime';
 import { detectRuntime } from './runtime-detect';
 import { createStack } from './stack';
+import { commitContainer } from './commit-container';
+import { buildDockerfile } from './dockerfile-build';
+import { networkSettled, reconcileNetwork } from './container-network';
+import { VolumeStore } from './volume-store';
+import { lifecycleApi } from './lifecycle-api';
+import { detectCgroupVersion } from './stats-cgroup';
 
 export const DEFAULT_CACHE_DIR = '/var/cache/paas';
 
@@ -32,12 +41,21 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
   const cidr = parseCidr(options.bridgeCidr);
   await ensureBridge(options.bridgeName, cidr);
 
-  const images = new ImageStore(join(dataDir, 'images'));
+  // Images in use: those named by a container that is not removed (removeImage, gc).
+  const images = new ImageStore(join(dataDir, 'images'), {
+    inUse: () => [...manager.records.values()].filter((r) => r.state !== 'removed').map((r) => ({ image: r.spec.image, container: r.id })),
+  });
   await images.init();
   const paths = new ContainerPaths(join(dataDir, 'containers'));
   const oom = new OomWatcher();
+  const cgroupVersion = await detectCgroupVersion();
+  // Users of a volume: containers not removed whose spec mounts it (removeVolume refuses those).
+  const volumes: VolumeStore = new VolumeStore(join(dataDir, 'volumes'), (name: string): string[] =>
+    [...manager.records.values()].filter((r) => r.state !== 'removed' && r.spec.mounts?.some((m) => m.volume === name)).map((r) => r.id),
+  );
+  await volumes.init();
   if (!oom.available) log.warn('/dev/kmsg is not readable: OOM kills will not be detected');
-  const manager = new ContainerManager({
+  const manager: ContainerManager = new ContainerManager({
     paths,
     runtime,
     images,
@@ -46,13 +64,20 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
     host: {
       nofile: nofileLimit(await readFile('/proc/self/limits', 'utf8')),
       limitSwap: await exists('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
+      volumes,
+      cgroupVersion,
     },
     log,
+    logMaxBytes: options.logMaxBytes,
   });
   await manager.load();
+  const lifecycle = lifecycleApi(manager, cgroupVersion, log);
   const watcher = new ExitWatcher(manager, paths, runtime, log);
   await watcher.tick(); // containers that exited while no daemon watched
   watcher.start();
+  // Veths and port rules a crash left behind (containers that stopped while no engine watched).
+  const stale = await reconcileNetwork({ name: options.bridgeName, cidr }, [...manager.records.values()]);
+  if (stale.veths + stale.rules > 0) log.info('removed stale network state', stale);
   log.info('engine open', { dataDir, runtime: runtimeName, bridge: options.bridgeName, containers: manager.records.size });
 
   let stack: Promise<ImageInfo> | undefined;
@@ -72,6 +97,14 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
     commit: (base, layerDir, config, ref) => images.commit(base, layerDir, config, ref),
     image: (ref) => images.get(ref),
     images: () => images.list(),
+    exportImage: async (ref, dir, layoutOptions) => {
+      await exportImage(images, ref, dir, layoutOptions);
+    },
+    importImage: (dir, ref, layoutOptions) => importImage(images, dir, ref, layoutOptions),
+    removeImage: (ref, removeOptions) => images.remove(ref, removeOptions?.force ?? false),
+    gc: () => collectGarbage(images),
+    push: (ref, registryUrl, target, credentials) => pushImage(images, ref, registryUrl, target, credentials),
+    pull: (registryUrl, source, ref, credentials) => pullImage(images, registryUrl, source, ref, credentials),
     create: (spec) => manager.create(spec),
     start: (id) => manager.start(id),
     stop: (id, graceMs) => manager.stop(id, graceMs),
@@ -79,11 +112,54 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
     inspect: async (id) => manager.inspect(id),
     list: async () => manager.list(),
     logPath: (id) => paths.log(id),
-    run: (spec, runOptions) => runOneShot(manager, runtime, log, spec, runOptions),
+    run: (spec, runOptions) => runOneShot(manager, log, spec, runOptions),
     onExit: (listener) => manager.onExit(listener),
+    commitContainer: (id, ref, config) => commitContainer({ images, manager, paths, runtime }, id, ref, config),
+    buildDockerfile(buildOptions) {
+      const cacheDir = join(dataDir, 'build-cache');
+      const api = this as EngineApi;
+      // A FROM that names a registry is pulled; any other missing image is the build's error.
+      const pull = async (ref: string): Promise<ImageInfo | undefined> => {
+        if (!namesRegistry(ref)) return undefined;
+        const { registryUrl, repository } = registryOf(ref);
+        await api.pull(registryUrl, repository, ref);
+        const image = await api.image(ref);
+        if (!image) throw new Error(`pulled ${ref} but it is not in the image store`);
+        return image;
+      };
+      return buildDockerfile({ images, manager, paths, runtime, log, cacheDir, ensureStack: () => api.ensureStack(), pull }, buildOptions);
+    },
+    createVolume: (name, labels) => volumes.create(name, labels),
+    volumes: () => volumes.list(),
+    inspectVolume: (name) => volumes.inspect(name),
+    removeVolume: (name) => volumes.remove(name),
+    ...lifecycle.api,
     async close() {
       watcher.stop();
+      lifecycle.close();
+      await manager.settled();
       oom.close();
+      await networkSettled();
     },
   };
+}
+
+/**
+ * `FROM registry.example.com/team/app:1` names its registry in the first component (it
+ * has a dot or a port, as Docker decides). Loopback and IP registries are spoken to
+ * over plain HTTP (the embedded registry), others over HTTPS.
+ */
+export function namesRegistry(ref: string): boolean {
+  const slash = ref.indexOf('/');
+  return slash > 0 && /[.:]/.test(ref.slice(0, slash));
+}
+
+export function registryOf(ref: string): { registryUrl: string; repository: string } {
+  const slash = ref.indexOf('/');
+  const host = slash > 0 ? ref.slice(0, slash) : '';
+  if (!namesRegistry(ref)) {
+    throw new Error(`${ref} is not in this host's image store and names no registry (use registry.example.com/repo:tag)`);
+  }
+  const plain = /^(localhost|127\.|\d+\.\d+\.\d+\.\d+|\[)/.test(host);
+  return { registryUrl: `${plain ? 'http' : 'https'}://${host}`, repository: ref.slice(slash + 1) };
 }

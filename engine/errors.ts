@@ -66,3 +66,117 @@ export class RunAbortedError extends PaasError {
     super('run_aborted', `container ${id} was aborted`, { status: 499, expose: true });
   }
 }
+
+/** A host port (protocol, address) that another container already publishes. */
+export class PortConflictError extends ConflictError {
+  constructor(
+    readonly hostPort: number,
+    readonly protocol: string,
+    readonly holder: string,
+  ) {
+    super(`host port ${hostPort}/${protocol} is already published by ${holder}`, 'port_conflict');
+  }
+}
+
+export class VolumeNotFoundError extends NotFoundError {
+  constructor(name: string) {
+    super(`no such volume: ${name}`, 'volume_not_found');
+  }
+}
+
+/** removeVolume on a volume that a (running or stopped) container still mounts. */
+export class VolumeInUseError extends ConflictError {
+  constructor(
+    readonly volume: string,
+    readonly containers: string[],
+  ) {
+    super(`volume ${volume} is in use by ${containers.join(', ')}`, 'volume_in_use');
+  }
+}
+
+/** An archive over the configured limits (files, expanded bytes): refused, nothing kept. */
+export class ArchiveLimitError extends InvalidInputError {
+  constructor(message: string) {
+    super(message, 'archive_too_large');
+  }
+}
+
+/** removeImage on an image that a container still uses (pass force to untag anyway). */
+export class ImageInUseError extends ConflictError {
+  constructor(ref: string, containers: string[]) {
+    super(`image ${ref} is used by container(s) ${containers.join(', ')}`, 'image_in_use');
+  }
+}
+
+/** Content whose sha256 is not the digest it was fetched or uploaded under. */
+export class DigestMismatchError extends InvalidInputError {
+  constructor(what: string, expected: string, actual: string) {
+    super(`${what}: expected digest ${expected}, got ${actual}`, 'digest_mismatch');
+  }
+}
+
+/** An image (or layout) in a form paas cannot use: media type, platform, schema. */
+export class UnsupportedImageError extends InvalidInputError {
+  constructor(message: string) {
+    super(message, 'unsupported_image');
+  }
+}
+
+/** A registry answered with an error (status and the registry's own error codes kept). */
+export class RegistryError extends PaasError {
+  constructor(
+    readonly httpStatus: number,
+    message: string,
+  ) {
+    super('registry_error', message, {
+      status: httpStatus === 401 || httpStatus === 403 ? 401 : httpStatus === 404 ? 404 : 502,
+      expose: true,
+      retryable: httpStatus >= 500,
+    });
+  }
+}
+
+/** A Dockerfile that cannot be built as written: syntax, an unsupported instruction, a bad source. */
+export class DockerfileError extends InvalidInputError {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
+    super(line === undefined ? message : `Dockerfile line ${line}: ${message}`, 'dockerfile_invalid');
+  }
+}
+
+/** A Dockerfile RUN step exited non-zero (Docker's wording, so users recognise it). */
+export class BuildStepFailedError extends PaasError {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number,
+    readonly line: number,
+  ) {
+    super('build_step_failed', `The command '${command}' returned a non-zero code: ${exitCode}`, { status: 422, expose: true });
+  }
+}
+
+/** A container's writable layer uses an overlayfs feature no OCI layer can express (redirect_dir, metacopy). */
+export class UncommittableLayerError extends InvalidInputError {
+  constructor(message: string) {
+    super(message, 'uncommittable_layer');
+  }
+}
+
+/** exec, kill, attach or stats on a container that is not running. */
+export class ContainerNotRunningError extends ConflictError {
+  constructor(
+    readonly containerId: string,
+    readonly state: string,
+  ) {
+    super(`container ${containerId} is not running (${state})`, 'container_not_running');
+  }
+}
+
+/** conmon (the per-container monitor) is missing or could not create the container. */
+export class MonitorFailedError extends PaasError {
+  constructor(id: string, message: string) {
+    super('monitor_failed', `container ${id} could not be started: ${message}`, { status: 500 });
+  }
+}

@@ -1,18 +1,22 @@
 /**
- * Notices containers that exit on their own. Every ~500 ms, for each running
- * container started by a shim: the shim's exit-code file means it exited (status
- * inside); a vanished shim (killed, host rebooted) means we ask the runtime, and a
- * container the runtime no longer runs is recorded as exited with an unknown code.
- * Checking a file per container is much cheaper than spawning `runc state` for each.
+ * Notices containers that exit on their own. conmon writes <exitsDir>/<id> when a
+ * container exits: one inotify watch on that directory reports it within milliseconds.
+ * A slower sweep (every ~500 ms) is the safety net, and also catches a vanished conmon
+ * (killed, host rebooted): then the runtime is asked, and a container it no longer runs
+ * is recorded as exited with an unknown code. Each sweep also keeps the log files of
+ * running containers rotated (logs-files.ts: two stats per container).
  */
+import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from '../shared';
 import type { ContainerManager } from './containers';
 import type { ContainerPaths } from './container-paths';
 import type { OciRuntime } from './runtime';
 import { processAlive, readExitFile } from './launcher';
+import { relinkRotated } from './logs-files';
 
 export class ExitWatcher {
   private timer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
   private busy = false;
 
   constructor(
@@ -26,6 +30,20 @@ export class ExitWatcher {
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
+    try {
+      this.watcher = watch(this.paths.exitsDir, (_event, name) => {
+        if (name && this.manager.records.get(name.toString())?.state === 'running') void this.check(name.toString());
+      });
+      this.watcher.on('error', (err) => this.log.warn('exit dir watch failed', { err }));
+    } catch (err) {
+      this.log.warn('cannot watch the exit dir: exits are noticed by polling only', { err });
+    }
+  }
+
+  /** An exit file appeared for `id`. */
+  private async check(id: string): Promise<void> {
+    const code = await readExitFile(this.paths, id);
+    if (code !== undefined) await this.manager.finishExit(id, code).catch((err) => this.log.warn('exit record failed', { id, err }));
   }
 
   async tick(): Promise<void> {
@@ -33,17 +51,18 @@ export class ExitWatcher {
     this.busy = true;
     try {
       for (const r of [...this.manager.records.values()]) {
-        if (r.state !== 'running' || this.manager.attached.has(r.id)) continue;
+        if (r.state !== 'running') continue;
         try {
           const code = await readExitFile(this.paths, r.id);
           if (code !== undefined) {
             await this.manager.finishExit(r.id, code);
             continue;
           }
+          await relinkRotated(this.paths, r.id);
           if (await processAlive(r.monitorPid, r.id)) continue;
           const st = await this.runtime.state(r.id);
           if (st && (st.status === 'running' || st.status === 'created' || st.status === 'paused')) continue;
-          // The shim may have written the file between our two looks.
+          // conmon may have written the file between our two looks.
           await this.manager.finishExit(r.id, (await readExitFile(this.paths, r.id)) ?? null);
         } catch (err) {
           this.log.warn('exit check failed', { id: r.id, err });
@@ -57,5 +76,7 @@ export class ExitWatcher {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
   }
 }

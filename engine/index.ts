@@ -5,6 +5,7 @@
 export { openEngine, DEFAULT_CACHE_DIR } from './engine';
 export { startAgent, type AgentOptions, type AgentHandle } from './agent';
 export { STACK_REF } from './stack';
+export { startRegistry, type RegistryOptions, type RegistryHandle, type RegistryStats } from './registry-server';
 export * from './types';
 export * from './errors';
 export { startEngineApi, engineSocketPath, engineToken, type EngineApiServer } from './api-server';

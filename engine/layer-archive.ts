@@ -1,13 +1,14 @@
 /**
- * Layer tarballs made and unpacked with the system's GNU tar: deterministic archives
- * (sorted names, numeric owners) so the same directory gives the same diff id, and
- * extraction only after every entry has been checked (see tar-entries.ts).
+ * Layer tarballs: made with the system's GNU tar (deterministic archives: sorted names,
+ * numeric owners, so the same directory gives the same diff id), unpacked by paas's own
+ * extractor that treats every archive as hostile (layer-extract.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { exec } from './exec';
-import { checkTarEntries, readTarEntries } from './tar-entries';
+import type { ExtractOptions, ExtractStats } from './layer-extract';
+import { extractTarSafely } from './layer-extract-worker';
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -39,25 +40,14 @@ export async function tarDirectory(dir: string, outFile: string): Promise<{ hex:
  * temporary sibling directory renamed into place, so a crash never leaves a
  * half-unpacked layer that looks complete.
  */
-export async function extractLayer(tarFile: string, dest: string): Promise<void> {
-  checkTarEntries(await readTarEntries(tarFile));
+export async function extractLayer(tarFile: string, dest: string, options: ExtractOptions = {}): Promise<ExtractStats> {
   const tmp = `${dest}.unpacking-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
+  await mkdir(tmp, { recursive: true, mode: 0o755 });
   try {
-    await exec('tar', [
-      '--extract',
-      '--file',
-      tarFile,
-      '--directory',
-      tmp,
-      '--numeric-owner',
-      '--same-owner',
-      '--preserve-permissions',
-      '--xattrs',
-      '--xattrs-include=security.capability',
-    ]);
+    const stats = await extractTarSafely(tarFile, tmp, options);
     await rename(tmp, dest);
+    return stats;
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;

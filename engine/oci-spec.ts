@@ -3,7 +3,7 @@
  * hand: namespaces, the standard mounts, Docker's masked and read-only paths, a minimal
  * capability set, no_new_privs, rlimits and cgroup limits. Pure: no I/O here.
  */
-import type { Mount } from './types';
+import type { BindMount } from './types';
 import { seccompProfile } from './seccomp';
 
 export interface OciSpecInput {
@@ -17,11 +17,15 @@ export interface OciSpecInput {
   memoryBytes?: number;
   /** Also cap memory+swap at the memory limit (only where the kernel accounts swap). */
   limitSwap?: boolean;
+  /** linux.resources.cpu (cgroup v1 hosts): shares, quota, period. See lifecycle-limits.ts. */
+  cpu?: Record<string, number>;
+  /** linux.resources.unified (cgroup v2 hosts): raw cgroup files, e.g. cpu.max. */
+  unified?: Record<string, string>;
   pidsLimit: number;
   /** RLIMIT_NOFILE; may not exceed the engine's own hard limit without CAP_SYS_RESOURCE. */
   nofile: number;
   cgroupsPath: string;
-  mounts: Mount[];
+  mounts: BindMount[];
   /** Host files bind-mounted read-only over the image's /etc/resolv.conf and /etc/hosts. */
   resolvConf: string;
   hostsFile: string;
@@ -34,7 +38,7 @@ export const DEFAULT_CAPS = [
 ];
 
 export const MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
   '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
 ];
 
@@ -82,6 +86,8 @@ export function buildOciSpec(input: OciSpecInput): Record<string, unknown> {
       ? { limit: input.memoryBytes, swap: input.memoryBytes }
       : { limit: input.memoryBytes };
   }
+  if (input.cpu) resources.cpu = input.cpu;
+  if (input.unified) resources.unified = input.unified;
   return {
     ociVersion: '1.0.2',
     process: {
@@ -90,7 +96,8 @@ export function buildOciSpec(input: OciSpecInput): Record<string, unknown> {
       args: input.args,
       env: input.env,
       cwd: input.cwd,
-      capabilities: { bounding: DEFAULT_CAPS, effective: caps, permitted: caps, inheritable: [], ambient: [] },
+      // Non-root gets an empty bounding set too: nothing it execs (setuid or file caps) can regain one.
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: input.nofile, soft: input.nofile }],
       noNewPrivileges: true,
       oomScoreAdj: 0,
@@ -109,7 +116,7 @@ export function buildOciSpec(input: OciSpecInput): Record<string, unknown> {
       resources,
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
-      seccomp: seccompProfile(),
+      seccomp: seccompProfile({ caps }),
     },
   };
 }

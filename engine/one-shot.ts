@@ -1,45 +1,37 @@
 /**
- * One-shot containers (builds): create, start with the runtime as our child so output
- * streams to the caller as it is written, wait, and always remove, whether the process
- * exits, times out (SIGKILL, exit 137), is aborted, or something throws.
+ * One-shot containers (builds): create, start, stream the output to the caller as it is
+ * written, wait, and always remove, whether the process exits, times out (SIGKILL,
+ * exit 137), is aborted, or something throws. runToCompletion() is the middle part, for
+ * callers that need the stopped container before it goes (build steps that commit it).
  */
 import type { Logger } from '../shared';
 import type { ContainerSpec, RunOptions, RunResult } from './types';
 import type { ContainerManager } from './containers';
-import type { AttachedChild } from './launcher';
-import type { OciRuntime } from './runtime';
 import { RunAbortedError } from './errors';
+import { pumpOutput } from './lifecycle-attached';
 
-export async function runOneShot(
-  manager: ContainerManager,
-  runtime: OciRuntime,
-  log: Logger,
-  spec: ContainerSpec,
-  options: RunOptions = {},
-): Promise<RunResult> {
-  if (options.signal?.aborted) throw new RunAbortedError(spec.id);
-  await manager.create(spec);
+export interface Completion extends RunResult {
+  aborted: boolean;
+  timedOut: boolean;
+}
+
+/** Starts a created container, streams its output, and resolves when it has stopped. */
+export async function runToCompletion(manager: ContainerManager, id: string, options: RunOptions = {}): Promise<Completion> {
   let timedOut = false;
   let aborted = false;
   let timer: NodeJS.Timeout | undefined;
   const kill = (): void => {
-    void runtime.kill(spec.id, 'KILL', true).catch((err) => log.warn('kill failed', { id: spec.id, err }));
+    void manager.d.runtime.kill(id, 'KILL', true).catch((err) => manager.d.log.warn('kill failed', { id, err }));
   };
   const onAbort = (): void => {
     aborted = true;
     kill();
   };
   try {
-    let exited!: Promise<number>;
-    await manager.start(spec.id, (child: AttachedChild) => {
-      exited = new Promise<number>((resolve) => {
-        child.on('error', () => resolve(127));
-        child.on('close', (code, sig) => resolve(code ?? 128 + (sig === 'SIGKILL' ? 9 : 15)));
-      });
-      for (const stream of [child.stdout, child.stderr]) {
-        stream.on('data', (chunk: Buffer) => options.output?.write(chunk));
-      }
-    });
+    await manager.start(id);
+    const out = options.output;
+    const err = options.stderr ?? out;
+    const pumped = pumpOutput(manager, id, { stdout: (c) => void out?.write(c), stderr: (c) => void err?.write(c) }, 'current');
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
     if (options.timeoutMs) {
@@ -48,19 +40,25 @@ export async function runOneShot(
         kill();
       }, options.timeoutMs);
     }
-    const code = await exited;
-    await manager.finishExit(spec.id, code);
-    if (aborted) throw new RunAbortedError(spec.id);
-    const info = manager.inspect(spec.id);
-    return { exitCode: timedOut ? 137 : code, oomKilled: info?.oomKilled ?? false };
+    const result = await manager.wait(id);
+    await pumped;
+    return { exitCode: timedOut ? 137 : result.exitCode, oomKilled: result.oomKilled, timedOut, aborted };
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
-    // Something threw while it ran: kill it and record the exit ourselves.
-    if (manager.records.get(spec.id)?.state === 'running') {
-      await runtime.kill(spec.id, 'KILL', true).catch(() => undefined);
-      await manager.finishExit(spec.id, null).catch(() => undefined);
-    }
+    // Something threw while it ran: kill it and record the exit.
+    if (manager.records.get(id)?.state === 'running') await manager.stop(id, 0).catch(() => undefined);
+  }
+}
+
+export async function runOneShot(manager: ContainerManager, log: Logger, spec: ContainerSpec, options: RunOptions = {}): Promise<RunResult> {
+  if (options.signal?.aborted) throw new RunAbortedError(spec.id);
+  await manager.create(spec);
+  try {
+    const r = await runToCompletion(manager, spec.id, options);
+    if (r.aborted) throw new RunAbortedError(spec.id);
+    return { exitCode: r.exitCode, oomKilled: r.oomKilled };
+  } finally {
     await manager.remove(spec.id).catch((err) => log.error('could not remove one-shot container', { id: spec.id, err }));
   }
 }

@@ -1,42 +1,79 @@
 /**
- * The seccomp profile every container gets: allow by default, refuse (EPERM) the
- * syscalls a PaaS app has no business making: kernel modules and keyrings, mounts,
- * namespaces, clock and swap changes, kexec/reboot, BPF and perf, ptrace of others.
- * Docker's profile is an allow-list of ~350 syscalls; this deny-list covers the same
- * dangerous ground with far less to maintain (a full allow-list is a later hardening).
+ * The seccomp profile every container gets: Docker's default, an allow-list whose
+ * default action is EPERM. Like dockerd, it is resolved per container: rules that
+ * depend on capabilities apply only when the container's bounding set holds them (so
+ * an app user with no capabilities gets no mount, unshare, setns, bpf, perf, ptrace
+ * of others…, and root gets chroot because it holds CAP_SYS_CHROOT), rules for other
+ * architectures or older kernels are dropped.
  */
-const DENIED = [
-  'acct', 'add_key', 'bpf', 'clock_adjtime', 'clock_settime', 'create_module', 'delete_module', 'finit_module',
-  'fsconfig', 'fsmount', 'fsopen', 'fspick', 'get_kernel_syms', 'get_mempolicy', 'init_module', 'ioperm', 'iopl',
-  'kcmp', 'kexec_file_load', 'kexec_load', 'keyctl', 'lookup_dcookie', 'mbind', 'mount', 'mount_setattr',
-  'move_mount', 'move_pages', 'name_to_handle_at', 'nfsservctl', 'open_by_handle_at', 'open_tree',
-  'perf_event_open', 'pivot_root', 'process_vm_readv', 'process_vm_writev', 'ptrace', 'query_module', 'quotactl',
-  'reboot', 'request_key', 'set_mempolicy', 'setns', 'settimeofday', 'stime', 'swapoff', 'swapon', 'syslog',
-  'umount', 'umount2', 'unshare', 'uselib', 'userfaultfd', 'ustat', 'vhangup', 'vm86', 'vm86old',
-];
+import { release } from 'node:os';
+import { DOCKER_ARCH_MAP, DOCKER_SECCOMP_RULES, type DockerSeccompArg, type DockerSeccompRule } from './security-seccomp-docker';
 
-/** Namespace flags of clone(2): creating namespaces is refused like unshare(2). */
-const CLONE_NS_FLAGS = [0x00020000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x02000000];
+export const EPERM = 1;
 
-const ARCHES: Record<string, string[]> = {
-  x64: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
-  arm64: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
-};
+export interface OciSeccompRule {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: Required<DockerSeccompArg>[];
+}
 
-export function seccompProfile(arch: string = process.arch): Record<string, unknown> {
-  return {
-    defaultAction: 'SCMP_ACT_ALLOW',
-    architectures: ARCHES[arch] ?? [],
-    syscalls: [
-      { names: DENIED, action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
-      // clone3 passes its flags in a struct seccomp cannot inspect: ENOSYS makes libc fall back to clone.
-      { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
-      ...CLONE_NS_FLAGS.map((flag) => ({
-        names: ['clone'],
-        action: 'SCMP_ACT_ERRNO',
-        errnoRet: 1,
-        args: [{ index: arch === 's390x' ? 1 : 0, value: flag, valueTwo: flag, op: 'SCMP_CMP_MASKED_EQ' }],
-      })),
-    ],
-  };
+export interface OciSeccomp {
+  defaultAction: 'SCMP_ACT_ERRNO';
+  defaultErrnoRet: number;
+  architectures: string[];
+  syscalls: OciSeccompRule[];
+}
+
+export interface SeccompOptions {
+  /** The container's bounding capabilities (CAP_*). */
+  caps?: readonly string[];
+  /** Node's process.arch. */
+  arch?: string;
+  /** Kernel release, e.g. 6.1.0-18-amd64. */
+  kernel?: string;
+}
+
+/** Node's architecture names → Go's, which Docker's profile uses. */
+const GO_ARCH: Record<string, string> = { x64: 'amd64', ia32: 'x86', arm64: 'arm64', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le', riscv64: 'riscv64', loong64: 'loong64' };
+
+/** Compares dotted versions numerically: kernelAtLeast('6.1.0-18-amd64', '4.8') is true. */
+export function kernelAtLeast(kernel: string, min: string): boolean {
+  const parse = (v: string): number[] => (/^[\d.]+/.exec(v)?.[0] ?? '0').split('.').filter(Boolean).map(Number);
+  const a = parse(kernel);
+  const b = parse(min);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+function applies(rule: DockerSeccompRule, caps: ReadonlySet<string>, arch: string, kernel: string): boolean {
+  const inc = rule.includes ?? {};
+  const exc = rule.excludes ?? {};
+  if (inc.arches && !inc.arches.includes(arch)) return false;
+  if (inc.caps && !inc.caps.every((c) => caps.has(c))) return false;
+  if (inc.minKernel && !kernelAtLeast(kernel, inc.minKernel)) return false;
+  if (exc.arches?.includes(arch)) return false;
+  if (exc.caps?.some((c) => caps.has(c))) return false;
+  return true;
+}
+
+export function seccompProfile(options: SeccompOptions = {}): OciSeccomp {
+  const arch = GO_ARCH[options.arch ?? process.arch] ?? options.arch ?? process.arch;
+  const caps = new Set(options.caps ?? []);
+  const kernel = options.kernel ?? release();
+  const syscalls = DOCKER_SECCOMP_RULES.filter((r) => applies(r, caps, arch, kernel)).map((r): OciSeccompRule => {
+    const out: OciSeccompRule = { names: r.names, action: r.action };
+    if (r.errnoRet !== undefined) out.errnoRet = r.errnoRet;
+    if (r.args) out.args = r.args.map((a) => ({ index: a.index, value: a.value, valueTwo: a.valueTwo ?? 0, op: a.op }));
+    return out;
+  });
+  return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, architectures: DOCKER_ARCH_MAP[arch] ?? [], syscalls };
+}
+
+/** Whether the resolved profile lets `name` through unconditionally (for tests and reports). */
+export function allowsUnconditionally(profile: OciSeccomp, name: string): boolean {
+  return profile.syscalls.some((r) => r.action === 'SCMP_ACT_ALLOW' && !r.args && r.names.includes(name));
 }

