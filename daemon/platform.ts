@@ -4,12 +4,13 @@
  * order they depend on each other and stopped in reverse. Containers keep running when
  * the platform stops; the next start re-adopts them.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NatsConnection } from 'nats';
 import { startBuilder, type RunningBuilder } from '../builder';
 import { ControllerClient, startController, type RunningController } from '../controller';
-import { openEngine, startAgent, startEngineApi, type EngineApi } from '../engine';
+import { openEngine, startAgent, startEngineApi, startRegistry, type EngineApi } from '../engine';
 import { startRouter, type RunningRouter } from '../router';
 import { startScheduler, type RunningScheduler } from '../scheduler';
 import { connectNats, errorMessage, type Logger, type PaasConfig } from '../shared';
@@ -23,6 +24,7 @@ export interface Platform {
   engine: EngineApi;
   scheduler: RunningScheduler;
   natsUrl: string;
+  registryUrl: string;
   gitUrl(app: string): string;
   webUrl(app: string): string;
   stop(): Promise<void>;
@@ -69,6 +71,8 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
     stops.push(() => engine.close());
     const engineApi = await startEngineApi(engine, engineDir, log.child('engine-api'));
     stops.push(() => engineApi.close());
+    const registry = await startRegistry({ dir: path.join(config.dataDir, 'registry'), port: config.registryPort, host: config.bindAddress, token: registryToken(config.dataDir) });
+    stops.push(() => registry.close());
     const agent = startAgent({ engine, nc, hostId: config.hostId, address: engine.bridgeAddress, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs });
     stops.push(() => agent.stop());
 
@@ -102,6 +106,7 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
       engine,
       scheduler,
       natsUrl,
+      registryUrl: `http://${config.publicHost}:${config.registryPort}`,
       gitUrl,
       webUrl,
       stop,
@@ -110,4 +115,12 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
     await stop();
     throw err;
   }
+}
+
+/** The embedded registry's credential (basic-auth password), made once per data dir. */
+function registryToken(dataDir: string): string {
+  const file = path.join(dataDir, 'secrets', 'registry-token');
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(24).toString('hex') + '\n', { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
 }

@@ -67,6 +67,8 @@ test('agent over NATS', { skip, timeout: 600_000 }, async (t) => {
     };
     watch(subjects.jobChanged.name, changes);
     watch(subjects.hostHeartbeat.name, heartbeats);
+    const logLines: { app: string; processType: string; stream: string; line: string }[] = [];
+    watch(subjects.appLog.name('demo'), logLines);
     await nc.flush();
     agent = startAgent({ engine, nc, hostId, address: '127.0.0.1', log: testLog, heartbeatMs: 300, bootTimeoutMs: 8000, stopGraceMs: 500 });
     await agent.ready;
@@ -78,7 +80,7 @@ test('agent over NATS', { skip, timeout: 600_000 }, async (t) => {
       release: 3,
       processType: 'web',
       image: STACK_REF,
-      cmd: ['node', '-e', "require('http').createServer((q,s)=>s.end('port '+process.env.PORT)).listen(process.env.PORT)"],
+      cmd: ['node', '-e', "console.log('listening on '+process.env.PORT); require('http').createServer((q,s)=>s.end('port '+process.env.PORT)).listen(process.env.PORT)"],
       env: { NODE_ENV: 'production' },
       memoryBytes: 256 * 1024 * 1024,
       port: 5000,
@@ -119,6 +121,12 @@ test('agent over NATS', { skip, timeout: 600_000 }, async (t) => {
       assert.ok(hb, 'heartbeat lists the job');
       assert.equal(hb.runtime, engine.runtime);
       assert.ok(hb.memoryBytes > 0 && hb.cpus > 0);
+    });
+
+    await t.test("the app's output reaches NATS on its app's log subject", async () => {
+      const line = await pollFor(async () => logLines.find((l) => l.line === 'listening on 5000'), 10_000);
+      assert.ok(line, `no log line; got ${JSON.stringify(logLines)}`);
+      assert.deepEqual([line.app, line.processType, line.stream], ['demo', 'web', 'stdout']);
     });
 
     await t.test('a restarted agent re-checks readiness of running jobs', async () => {

@@ -13,6 +13,7 @@ import { isJob, jobContainerSpec, jobInfoOf, jobPort } from './job-mapping';
 import { KeyedMutex } from './mutex';
 import { waitReady } from './readiness';
 import { formatRecord } from './logs-format';
+import { forwardLogs } from './agent-logs';
 
 export interface AgentOptions {
   engine: EngineApi;
@@ -154,9 +155,12 @@ export function startAgent(o: AgentOptions): AgentHandle {
     }
   })();
 
+  const stopLogs = forwardLogs(engine, nc, hostId, log);
+
   return {
     ready,
     async stop() {
+      stopLogs();
       clearInterval(timer);
       unsubscribeExit();
       for (const ac of checks.values()) ac.abort();

@@ -15,6 +15,8 @@ const schema = z.object({
   PAAS_API_PORT: port.default(5000),
   PAAS_GIT_PORT: port.default(5001),
   PAAS_ROUTER_PORT: port.default(8080),
+  /** The embedded OCI registry (images move between hosts through it). */
+  PAAS_REGISTRY_PORT: port.default(5002),
   PAAS_BIND_ADDRESS: z.string().default('0.0.0.0'),
   /** Apps answer at <app>.<PAAS_DOMAIN>; *.localhost resolves to loopback in curl and browsers. */
   PAAS_DOMAIN: z
@@ -59,6 +61,7 @@ export interface PaasConfig {
   apiPort: number;
   gitPort: number;
   routerPort: number;
+  registryPort: number;
   bindAddress: string;
   domain: string;
   publicHost: string;
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     apiPort: c.PAAS_API_PORT,
     gitPort: c.PAAS_GIT_PORT,
     routerPort: c.PAAS_ROUTER_PORT,
+    registryPort: c.PAAS_REGISTRY_PORT,
     bindAddress: c.PAAS_BIND_ADDRESS,
     domain: c.PAAS_DOMAIN,
     publicHost: c.PAAS_PUBLIC_HOST,

@@ -57,6 +57,19 @@ export type HostHeartbeat = z.infer<typeof hostHeartbeat>;
 export const jobStopRequest = z.object({ id: z.string(), graceMs: z.number().int().nonnegative().optional() });
 export type JobStopRequest = z.infer<typeof jobStopRequest>;
 
+/** One line an app process wrote, for the platform's log stream (issue #8 builds on it). */
+export const appLogLine = z.object({
+  app: z.string(),
+  jobId: z.string(),
+  processType: z.string(),
+  hostId: z.string(),
+  stream: z.enum(['stdout', 'stderr']),
+  /** RFC 3339 with nanoseconds, as the host stamped it. */
+  time: z.string(),
+  line: z.string(),
+});
+export type AppLogLine = z.infer<typeof appLogLine>;
+
 export const appEvent = z.object({ app: z.string() });
 export const releaseCreated = z.object({ app: z.string(), version: z.number().int().positive() });
 
@@ -76,6 +89,8 @@ export const subjects = {
   hostHeartbeat: { name: 'paas.engine.host.heartbeat', schema: hostHeartbeat },
   /** engine → scheduler: a job changed state on its host (up, crashed, down). */
   jobChanged: { name: 'paas.engine.job.changed', schema: jobInfo },
+  /** engine → log stream: every line of every app process, per app. */
+  appLog: { name: (app: string) => `paas.engine.log.${app}`, schema: appLogLine },
   /** scheduler → engine of one host (request/reply). */
   jobStart: { name: (hostId: string) => `paas.engine.${hostId}.jobs.start`, schema: jobSpec },
   jobStop: { name: (hostId: string) => `paas.engine.${hostId}.jobs.stop`, schema: jobStopRequest },

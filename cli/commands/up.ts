@@ -26,6 +26,7 @@ export default class Up extends Command {
     this.log(`  API     ${api}`);
     this.log(`  git     http://${config.publicHost}:${config.gitPort}/APP.git`);
     this.log(`  router  http://*.${config.domain}:${platform.router.port}/`);
+    this.log(`  images  ${platform.registryUrl} (OCI registry)`);
     this.log(`  data    ${config.dataDir}`);
     this.log('');
     if (platform.controller.adminPassword) {

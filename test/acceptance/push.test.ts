@@ -46,8 +46,10 @@ for (const mode of ['embedded', 'production'] as const) {
       for (const dir of [settings?.dataDir, user?.home]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    test('paas up printed the admin login', () => {
+    test('paas up printed the admin login, and runs its own OCI registry', async () => {
       assert.ok(paas.adminPassword, paas.output());
+      assert.match(paas.output(), /images +http:\/\/127\.0\.0\.1:\d+ \(OCI registry\)/);
+      assert.equal((await request(settings.registryPort, '127.0.0.1', '/v2/')).status, 401, 'the registry wants its token');
     });
 
     test('login, apps:create adds the paas remote', () => {

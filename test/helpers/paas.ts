@@ -19,6 +19,7 @@ export interface PaasSettings {
   gitPort: number;
   routerPort: number;
   natsPort: number;
+  registryPort: number;
   domain: string;
   extraEnv: Record<string, string>;
 }
@@ -30,6 +31,7 @@ export async function newSettings(extraEnv: Record<string, string> = {}): Promis
     gitPort: await freePort(),
     routerPort: await freePort(),
     natsPort: await freePort(),
+    registryPort: await freePort(),
     domain: 'paas.localhost',
     extraEnv: {
       // Apart from a paas a developer may run on the default bridge.
@@ -57,6 +59,7 @@ export async function startPaas(s: PaasSettings): Promise<RunningPaas> {
       PAAS_GIT_PORT: String(s.gitPort),
       PAAS_ROUTER_PORT: String(s.routerPort),
       PAAS_NATS_PORT: String(s.natsPort),
+      PAAS_REGISTRY_PORT: String(s.registryPort),
       PAAS_DOMAIN: s.domain,
       PAAS_BIND_ADDRESS: '127.0.0.1',
       ...s.extraEnv,
