@@ -5,6 +5,7 @@
 import { benchApi } from './api';
 import { benchContainers } from './containers';
 import { benchPull } from '../engine/image-bench';
+import { benchPush } from './push';
 import { benchRouter } from './router';
 import { printTable, type BenchResult } from './table';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() === 0) {
     results.push(...(await benchContainers()));
     results.push(...(await benchPull()));
+    results.push(...(await benchPush()));
   }
   else console.error('container benchmarks skipped: they need root');
   printTable(results);

@@ -3,6 +3,11 @@
  * builder's secret). One build at a time per app: a second push is refused while the
  * first builds. The build log is the response body; the result is an HTTP trailer, so
  * the hook can tell git to accept or decline the push after the whole log.
+ *
+ * A push cancelled by its git client (Ctrl-C) cancels its build, as Flynn's does: the
+ * git gate calls cancel(app) when the client's connection closes mid-push, and the hook's
+ * own connection closing does the same. The build's containers are killed and it is
+ * recorded failed within seconds, and the app's lock is free for the next push.
  */
 import crypto from 'node:crypto';
 import type http from 'node:http';
@@ -18,11 +23,17 @@ export interface BuildEndpointOptions {
   pusherOf: (app: string) => string | undefined;
 }
 
-export function createBuildEndpoint(o: BuildEndpointOptions) {
-  const building = new Set<string>();
+export interface BuildEndpoint {
+  handle(req: http.IncomingMessage, res: http.ServerResponse): void;
+  /** Stops the app's running build, if any (its push was cancelled). */
+  cancel(app: string): void;
+}
+
+export function createBuildEndpoint(o: BuildEndpointOptions): BuildEndpoint {
+  const building = new Map<string, AbortController>();
   const secret = Buffer.from(`Bearer ${o.secret}`);
 
-  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = BUILD_PATH.exec(url.pathname);
     const rev = url.searchParams.get('rev') ?? '';
@@ -38,19 +49,35 @@ export function createBuildEndpoint(o: BuildEndpointOptions) {
       req.resume();
       return;
     }
-    building.add(app);
+    const cancelled = new AbortController();
+    building.set(app, cancelled);
+    res.on('close', () => {
+      if (!res.writableFinished) cancelled.abort();
+    });
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', trailer: 'X-Paas-Build-Status' });
     res.flushHeaders();
-    runBuild(o.env, { app, rev, pusher: o.pusherOf(app), source: req, output: res })
+    runBuild(o.env, { app, rev, pusher: o.pusherOf(app), source: req, output: res, signal: cancelled.signal })
       .catch((err) => {
         o.log.error('build crashed', { app, err: errorMessage(err) });
         res.write(heroku.error(`The build could not run: ${errorMessage(err)}`));
         return 'failed' as const;
       })
       .then((status) => {
+        if (res.destroyed) return;
         res.addTrailers({ 'X-Paas-Build-Status': status });
         res.end();
       })
       .finally(() => building.delete(app));
+  };
+
+  return {
+    handle,
+    cancel(app: string) {
+      const running = building.get(app);
+      if (running) {
+        o.log.info('push cancelled by its client; stopping the build', { app });
+        running.abort();
+      }
+    },
   };
 }

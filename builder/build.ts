@@ -8,13 +8,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { BuildpackError, parseProcfile, runBuildpacks, shippedBuildpacks, type BuildpackRef } from '../buildpacks';
+import { BuildpackError, createBuildpackFetcher, parseProcfile, runBuildpacks, shippedBuildpacks, type BuildpackRef } from '../buildpacks';
 import { DOCKERFILE_BUILDER, type ControllerClient } from '../controller';
 import type { EngineApi, ImageInfo, Mount } from '../engine';
 import { errorMessage, heroku, PaasError, type Logger } from '../shared';
+import { appBuildpackNames } from './app-buildpacks';
+import { BuildLog } from './build-log';
 import { BUILD_PATHS, createContainerExecutor } from './container-executor';
 import { IndentedLines } from './indented-lines';
-import { createWorkspace, extractSource, handToBuildUser, removeWorkspace, writeEnvDir, type Workspace } from './workspace';
+import { createWorkspace, dirBytes, extractSource, handToBuildUser, removeWorkspace, writeEnvDir, type Workspace } from './workspace';
 
 export interface BuildEnvironment {
   engine: EngineApi;
@@ -27,6 +29,8 @@ export interface BuildEnvironment {
   buildMemoryBytes: number;
   /** How an app's URL is printed: http://<app>.<domain><portSuffix>/ */
   webUrl: (app: string) => string;
+  /** Buildpacks the operator made available from host directories (PAAS_EXTRA_BUILDPACKS). */
+  extraBuildpacks?: { name: string; dir: string }[];
 }
 
 export interface BuildRequest {
@@ -35,49 +39,79 @@ export interface BuildRequest {
   pusher?: string;
   source: Readable;
   output: Writable;
+  /** Aborted when the push is cancelled (the git client went away): the build stops. */
+  signal?: AbortSignal;
 }
 
 export const STACK_NAME = 'paas-bookworm';
 
 export async function runBuild(env: BuildEnvironment, req: BuildRequest): Promise<'succeeded' | 'failed'> {
-  const { output: out, app } = req;
+  const { app } = req;
+  const started = Date.now();
   const build = await env.client.createBuild(app, req.rev, req.pusher);
+  const logsDir = path.join(env.dataDir, 'builder', 'logs');
+  fs.mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+  const spool = path.join(logsDir, `${build.id}.log`);
+  const out = new BuildLog(req.output, spool);
   const ws = await createWorkspace(path.join(env.dataDir, 'builder', 'builds'), path.join(env.dataDir, 'builder', 'cache'), app, build.id);
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), env.buildTimeoutMs);
+  const timer = setTimeout(() => abort.abort(buildTimeout(env)), env.buildTimeoutMs);
+  const cancel = () => abort.abort(new PaasError('build_cancelled', 'The push was cancelled (the git client went away), so the build stopped. Push again to build.', { status: 499 }));
+  if (req.signal?.aborted) cancel();
+  req.signal?.addEventListener('abort', cancel);
+  const stopped = (): void => {
+    if (abort.signal.aborted) throw abort.signal.reason;
+  };
   try {
     out.write(heroku.topic(`Building on the ${STACK_NAME} stack`));
     await extractSource(req.source, ws.source);
-    writeEnvDir(ws.env, await env.client.config(app));
+    writeEnvDir(ws.env, await env.client.config(app), (key) => out.write(heroku.detail(`Config var ${JSON.stringify(key)} is not a valid environment variable name; the build does not see it.`)));
     await handToBuildUser(ws);
+    stopped();
     const stack = await env.engine.ensureStack((line) => out.write(heroku.detail(line)));
     const ref = `paas/${app}:${build.id}`;
     const built = fs.existsSync(path.join(ws.source, 'Dockerfile'))
       ? await buildWithDockerfile(env, ws.source, ref, out, abort.signal)
-      : await buildWithBuildpacks(env, ws, stack.ref, ref, build.id, req.rev, out, abort.signal);
-    if (abort.signal.aborted) throw buildTimeout(env);
+      : await buildWithBuildpacks(env, ws, stack.ref, ref, build.id, req.rev, app, out, abort.signal);
+    stopped();
     const { image, result } = built;
-    out.write(heroku.detail(`Done: image ${image.digest.slice(7, 19)}, ${image.layers.length} layers`));
-    await env.client.finishBuild(app, build.id, { status: 'succeeded', image: image.ref, process_types: result.processTypes, buildpacks: result.buildpacks });
+    out.write(heroku.detail(`Done: image ${image.digest.slice(7, 19)}, ${image.layers.length} layers${built.size === undefined ? '' : `, ${formatBytes(built.size)}`}`));
+    await env.client.finishBuild(app, build.id, {
+      status: 'succeeded',
+      image: image.ref,
+      image_digest: image.digest,
+      image_size: built.size,
+      duration_ms: Date.now() - started,
+      output: out.text(),
+      process_types: result.processTypes,
+      buildpacks: result.buildpacks,
+    });
 
-    out.write(heroku.topic('Launching...'));
+    req.output.write(heroku.topic('Launching...'));
     const release = await env.client.createRelease(app, build.id);
-    out.write(heroku.detail(`Released v${release.version}`));
-    if ('web' in result.processTypes) await waitForWeb(env, app, release.version, out);
+    req.output.write(heroku.detail(`Released v${release.version}`));
+    if ('web' in result.processTypes) await waitForWeb(env, app, release.version, req.output);
     return 'succeeded';
-  } catch (err) {
+  } catch (caught) {
+    const err: unknown = abort.signal.aborted ? abort.signal.reason : caught;
     env.log.info('build failed', { app, build: build.id, err: errorMessage(err) });
     // Buildpack errors were already written in Heroku's grammar by the runner.
     if (!(err instanceof BuildpackError && err.reported)) {
       out.write(heroku.error(errorMessage(err)));
       out.write(heroku.error('Push rejected, the build failed. Fix the problem above and push again.'));
     }
-    await env.client.finishBuild(app, build.id, { status: 'failed' }).catch(() => undefined);
+    await env.client.finishBuild(app, build.id, { status: 'failed', duration_ms: Date.now() - started, output: out.text() }).catch(() => undefined);
     return 'failed';
   } finally {
     clearTimeout(timer);
+    req.signal?.removeEventListener('abort', cancel);
     removeWorkspace(ws);
+    fs.rmSync(spool, { force: true });
   }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
 }
 
 const buildTimeout = (env: BuildEnvironment): PaasError =>
@@ -85,36 +119,53 @@ const buildTimeout = (env: BuildEnvironment): PaasError =>
 
 interface Built {
   image: ImageInfo;
+  /** Bytes of the app's own layer (the slug), when known. */
+  size?: number;
   result: { processTypes: Record<string, string>; buildpacks: { name: string; detected: string }[] };
 }
 
 /** The buildpack path: detect, compile and release inside containers of the stack. */
-async function buildWithBuildpacks(env: BuildEnvironment, ws: Workspace, stackRef: string, ref: string, buildId: string, rev: string, out: Writable, signal: AbortSignal): Promise<Built> {
-    const shipped = shippedBuildpacks();
-    const buildpacks: BuildpackRef[] = shipped.map((bp) => ({ name: bp.name, dir: `${BUILD_PATHS.buildpacks}/${bp.name}` }));
-    const mounts: Mount[] = [
-      { source: ws.source, destination: BUILD_PATHS.build },
-      { source: ws.cache, destination: BUILD_PATHS.cache },
-      { source: ws.env, destination: BUILD_PATHS.env, readonly: true },
-      { source: ws.work, destination: BUILD_PATHS.work },
-      ...shipped.map((bp) => ({ source: bp.dir, destination: `${BUILD_PATHS.buildpacks}/${bp.name}`, readonly: true })),
-      ...hostTrust(),
-    ];
-    const executor = createContainerExecutor({ engine: env.engine, image: stackRef, mounts, buildId, memoryBytes: env.buildMemoryBytes, signal });
-    const result = await runBuildpacks({
-      executor,
-      buildDir: BUILD_PATHS.build,
-      cacheDir: BUILD_PATHS.cache,
-      envDir: BUILD_PATHS.env,
-      workDir: BUILD_PATHS.work,
-      buildpacks,
-      output: out,
-      env: { NPM_CONFIG_REGISTRY: env.npmRegistry, SOURCE_VERSION: rev, STACK: STACK_NAME },
-    });
-    if (signal.aborted) throw buildTimeout(env);
-    out.write(heroku.topic('Compressing...'));
-    const image = await env.engine.commit(stackRef, ws.layer, { WorkingDir: '/app', User: '1000:1000', Env: ['HOME=/app'] }, ref);
-    return { image, result };
+async function buildWithBuildpacks(env: BuildEnvironment, ws: Workspace, stackRef: string, ref: string, buildId: string, rev: string, app: string, out: Writable, signal: AbortSignal): Promise<Built> {
+  // The operator's extra buildpacks come after the shipped ones, so detection order is unchanged.
+  const shipped = [...shippedBuildpacks(), ...(env.extraBuildpacks ?? [])];
+  const buildpacks: BuildpackRef[] = shipped.map((bp) => ({ name: bp.name, dir: `${BUILD_PATHS.buildpacks}/${bp.name}` }));
+  const use = appBuildpackNames((await env.client.buildpacks(app)).map((i) => i.buildpack.url), env.extraBuildpacks ?? []);
+  const mounts: Mount[] = [
+    { source: ws.source, destination: BUILD_PATHS.build },
+    { source: ws.cache, destination: BUILD_PATHS.cache },
+    { source: ws.env, destination: BUILD_PATHS.env, readonly: true },
+    { source: ws.work, destination: BUILD_PATHS.work },
+    ...shipped.map((bp) => ({ source: bp.dir, destination: `${BUILD_PATHS.buildpacks}/${bp.name}`, readonly: true })),
+    ...hostTrust(),
+  ];
+  // Buildpacks given by URL are fetched on the host (git clone into a per-commit cache)
+  // and mounted read-only for the steps that follow; the build itself never fetches code.
+  const fetcher = createBuildpackFetcher({ cacheDir: path.join(env.dataDir, 'builder', 'buildpacks') });
+  let fetched = 0;
+  const fetchBuildpack = async (reference: string): Promise<BuildpackRef> => {
+    const bp = await fetcher(reference);
+    const destination = `${BUILD_PATHS.buildpacks}/ext-${++fetched}-${bp.name}`;
+    mounts.push({ source: bp.dir, destination, readonly: true });
+    return { ...bp, dir: destination };
+  };
+  const executor = createContainerExecutor({ engine: env.engine, image: stackRef, mounts, buildId, memoryBytes: env.buildMemoryBytes, signal });
+  const result = await runBuildpacks({
+    executor,
+    buildDir: BUILD_PATHS.build,
+    cacheDir: BUILD_PATHS.cache,
+    envDir: BUILD_PATHS.env,
+    workDir: BUILD_PATHS.work,
+    buildpacks,
+    use,
+    fetchBuildpack,
+    output: out,
+    env: { NPM_CONFIG_REGISTRY: env.npmRegistry, SOURCE_VERSION: rev, STACK: STACK_NAME },
+  });
+  if (signal.aborted) throw buildTimeout(env);
+  out.write(heroku.topic('Compressing...'));
+  const size = await dirBytes(ws.layer);
+  const image = await env.engine.commit(stackRef, ws.layer, { WorkingDir: '/app', User: '1000:1000', Env: ['HOME=/app'] }, ref);
+  return { image, result, size };
 }
 
 /**

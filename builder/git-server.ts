@@ -3,12 +3,15 @@
  * a valid app exactly, and every request (not only the ref advertisement, which is all
  * node-git-server checks) carries the user's API token as the HTTP basic password, as
  * Heroku's git does. Access is decided by the controller. Nothing touches the disk
- * before the name and the access are both checked.
+ * before the name and the access are both checked: the raw request path is matched,
+ * never a decoded or normalised one (`/%2e%2e/x.git` stays a 404). Pushes are bounded by
+ * a rate per app and user and by the repository's size (T22).
  */
 import type http from 'node:http';
 import { Git } from 'node-git-server';
 import { ControllerClient } from '../controller';
 import { errorMessage, PaasError, type Logger } from '../shared';
+import { checkRepoSize, PushRateLimiter } from './push-limits';
 import { ensureRepo, type HookTarget } from './repos';
 
 const GIT_PATH = /^\/([a-z][a-z0-9-]{1,29})\.git\/(info\/refs|git-receive-pack|git-upload-pack|HEAD)$/;
@@ -20,6 +23,10 @@ export interface GitGateOptions {
   log: Logger;
   /** Told who pushes to which app, so the build can be attributed. */
   onPusher?: (app: string, email: string) => void;
+  /** Told when a push's client went away before the push finished (Ctrl-C). */
+  onPushGone?: (app: string) => void;
+  maxRepoBytes: number;
+  pushesPerHour: number;
 }
 
 function deny(res: http.ServerResponse, status: number, message: string): void {
@@ -38,8 +45,10 @@ function basicPassword(header: string | undefined): string | undefined {
 
 export function createGitGate(o: GitGateOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const git = new Git(o.reposDir, { autoCreate: false });
+  const rate = new PushRateLimiter(o.pushesPerHour);
   return (req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    // The raw path: URL parsing would resolve `%2e%2e` and `..` before the check.
+    const pathname = (req.url ?? '/').split('?')[0];
     const m = GIT_PATH.exec(pathname);
     if (!m) return deny(res, 404, 'Not a paas app repository. The remote looks like http://HOST:PORT/APP.git');
     const app = m[1];
@@ -50,13 +59,28 @@ export function createGitGate(o: GitGateOptions): (req: http.IncomingMessage, re
         const client = new ControllerClient(o.controllerUrl, token);
         const account = await client.account();
         await client.app(app);
-        await ensureRepo(o.reposDir, app, o.hook);
-        if (m[2] === 'git-receive-pack' || /service=git-receive-pack/.test(req.url ?? '')) o.onPusher?.(app, account.email);
+        const isPush = m[2] === 'git-receive-pack' && req.method === 'POST';
+        if (isPush || /[?&]service=git-receive-pack(&|$)/.test(req.url ?? '')) {
+          // The ref advertisement refuses early with a message git shows; the push itself counts.
+          rate.check(app, account.email, isPush);
+          const dir = await ensureRepo(o.reposDir, app, o.hook, o.maxRepoBytes);
+          await checkRepoSize(dir, app, o.maxRepoBytes);
+          o.onPusher?.(app, account.email);
+        } else {
+          await ensureRepo(o.reposDir, app, o.hook, o.maxRepoBytes);
+        }
+        if (isPush) {
+          res.on('close', () => {
+            if (!res.writableFinished) o.onPushGone?.(app);
+          });
+        }
         git.handle(req, res);
       } catch (err) {
         const status = err instanceof PaasError ? err.status : 500;
         if (status >= 500) o.log.error('git request failed', { app, err: errorMessage(err) });
-        deny(res, status === 401 ? 401 : status === 404 || status === 403 ? 404 : 503, status === 404 || status === 403 ? `Couldn't find app ${app}, or you do not have access to it.` : errorMessage(err));
+        const hidden = status === 404 || status === 403;
+        const shown = status === 401 || status === 429 || status === 413 ? status : hidden ? 404 : 503;
+        deny(res, shown, hidden ? `Couldn't find app ${app}, or you do not have access to it.` : errorMessage(err));
       }
     })();
   };

@@ -7,7 +7,7 @@
  *
  * It runs inside git's quarantine environment, where the new objects are visible.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 
@@ -31,6 +31,19 @@ async function main(): Promise<number> {
     .split('\n')
     .filter(Boolean)
     .map((l) => l.split(' ') as [string, string, string]);
+
+  // T22: the repository with this push's objects (still in git's quarantine) must stay under the limit.
+  const max = Number(process.env.PAAS_MAX_REPO_BYTES ?? 0);
+  if (max > 0) {
+    const dirs = ['.', process.env.GIT_QUARANTINE_PATH].filter((d): d is string => !!d);
+    const bytes = dirs.reduce((sum, d) => sum + Number(spawnSync('du', ['-sb', d], { encoding: 'utf8' }).stdout.split('\t')[0] || 0), 0);
+    if (bytes > max) {
+      const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
+      say(` !     This push would make the repository ${mb(bytes)}, over the limit of ${mb(max)}.`);
+      say(' !     Remove large files from the pushed history (git filter-repo), or ask the operator to raise PAAS_GIT_MAX_REPO_BYTES.');
+      return 1;
+    }
+  }
 
   const deploy = updates.find(([, , ref]) => ref === 'refs/heads/main' || ref === 'refs/heads/master');
   const others = updates.filter((u) => u !== deploy);
@@ -56,6 +69,13 @@ async function main(): Promise<number> {
         res.on('data', (d: Buffer) => process.stdout.write(d));
         res.on('end', () => resolve(res.statusCode === 200 ? String(res.trailers['x-paas-build-status'] ?? 'failed') : 'failed'));
         res.on('error', () => resolve('failed'));
+        // The builder went away mid-build (killed): the push fails, the branch stays.
+        res.on('close', () => {
+          if (!res.complete) {
+            say(' !     The paas builder stopped during the build. Push again once paas is back.');
+            resolve('failed');
+          }
+        });
       },
     );
     req.on('error', (err) => {
@@ -63,6 +83,11 @@ async function main(): Promise<number> {
       resolve('failed');
     });
     archive.stdout.pipe(req);
+    // git-receive-pack is gone (its client cancelled): stop the build by closing our request.
+    process.stdout.on('error', () => {
+      req.destroy();
+      resolve('failed');
+    });
   });
   return status === 'succeeded' ? 0 : 1;
 }

@@ -25,8 +25,13 @@ export function repoPath(reposDir: string, app: string): string {
   return path.join(reposDir, `${app}.git`);
 }
 
-/** Creates the app's repository if missing and (re)writes its hook; idempotent. */
-export async function ensureRepo(reposDir: string, app: string, hook: HookTarget): Promise<string> {
+/**
+ * Creates the app's repository if missing and (re)writes its hook; idempotent. The hook
+ * refuses a push that would make the repository bigger than maxRepoBytes. (Not git's
+ * receive.maxInputSize: git-receive-pack then exits while node-git-server still writes
+ * to it, and the unhandled EPIPE would take the daemon down.)
+ */
+export async function ensureRepo(reposDir: string, app: string, hook: HookTarget, maxRepoBytes?: number): Promise<string> {
   const dir = repoPath(reposDir, app);
   if (!fs.existsSync(path.join(dir, 'HEAD'))) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -42,6 +47,7 @@ export async function ensureRepo(reposDir: string, app: string, hook: HookTarget
     `export PAAS_BUILDER_URL=${shellQuote(hook.url)}`,
     `export PAAS_BUILDER_TOKEN_FILE=${shellQuote(hook.tokenFile)}`,
     `export PAAS_APP=${shellQuote(app)}`,
+    ...(maxRepoBytes === undefined ? [] : [`export PAAS_MAX_REPO_BYTES=${maxRepoBytes}`]),
     `exec ${shellQuote(hook.nodePath)} ${shellQuote(hook.scriptPath)}`,
     '',
   ].join('\n');

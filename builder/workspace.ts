@@ -59,9 +59,27 @@ export async function extractSource(tarStream: Readable, dest: string): Promise<
   });
 }
 
-/** ENV_DIR: one file per config var, the value verbatim (never through a shell). */
-export function writeEnvDir(dir: string, config: Record<string, string>): void {
-  for (const [key, value] of Object.entries(config)) fs.writeFileSync(path.join(dir, key), value, { mode: 0o644 });
+/** What can be an environment variable, and so a file name in ENV_DIR (never `../x`). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * ENV_DIR: one file per config var, the value verbatim (never through a shell). A key
+ * that is no variable name is skipped (and reported), since it would be a path.
+ */
+export function writeEnvDir(dir: string, config: Record<string, string>, skipped: (key: string) => void = () => undefined): void {
+  for (const [key, value] of Object.entries(config)) {
+    if (!ENV_NAME.test(key)) {
+      skipped(key);
+      continue;
+    }
+    fs.writeFileSync(path.join(dir, key), value, { mode: 0o644, flag: 'wx' });
+  }
+}
+
+/** Bytes of the files under dir (du), e.g. the app layer: the slug size. */
+export async function dirBytes(dir: string): Promise<number> {
+  const { stdout } = await run('du', ['-sb', dir]);
+  return Number(stdout.split('\t')[0]);
 }
 
 export async function handToBuildUser(ws: Workspace): Promise<void> {

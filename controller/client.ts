@@ -23,7 +23,27 @@ export interface BuildInfo {
   status: 'pending' | 'succeeded' | 'failed';
   source_version: string;
   image: string | null;
+  image_digest?: string | null;
+  image_size?: number | null;
+  duration_ms?: number | null;
   process_types: Record<string, string>;
+  buildpacks?: { name: string; detected: string }[];
+  created_at?: string;
+  finished_at?: string | null;
+}
+export interface BuildResultReport {
+  status: 'succeeded' | 'failed';
+  image?: string;
+  image_digest?: string;
+  image_size?: number;
+  duration_ms?: number;
+  output?: string;
+  process_types?: Record<string, string>;
+  buildpacks?: { name: string; detected: string }[];
+}
+export interface BuildpackInstallation {
+  ordinal: number;
+  buildpack: { url: string; name: string };
 }
 export interface ReleaseInfo {
   id: number;
@@ -114,8 +134,35 @@ export class ControllerClient {
   createBuild(app: string, sourceVersion: string, user?: string) {
     return this.request<BuildInfo>('POST', `/apps/${encodeURIComponent(app)}/builds`, { source_version: sourceVersion, user });
   }
-  finishBuild(app: string, id: string, result: { status: 'succeeded' | 'failed'; image?: string; process_types?: Record<string, string>; buildpacks?: { name: string; detected: string }[] }) {
+  finishBuild(app: string, id: string, result: BuildResultReport) {
     return this.request<BuildInfo>('PATCH', `/apps/${encodeURIComponent(app)}/builds/${id}`, result);
+  }
+  builds(app: string) {
+    return this.request<BuildInfo[]>('GET', `/apps/${encodeURIComponent(app)}/builds`);
+  }
+  build(app: string, id: string) {
+    return this.request<BuildInfo>('GET', `/apps/${encodeURIComponent(app)}/builds/${encodeURIComponent(id)}`);
+  }
+  /** The build's full log as text. */
+  async buildOutput(app: string, id: string): Promise<string> {
+    const res = await send(`${this.baseUrl}/apps/${encodeURIComponent(app)}/builds/${encodeURIComponent(id)}/output`, 'GET', this.token ? { authorization: `Bearer ${this.token}` } : {}).catch((err: Error) => {
+      throw new UnavailableError(`Cannot reach the paas API at ${this.baseUrl}: ${err.message}. Is paas running?`, err);
+    });
+    if (res.status >= 400) {
+      const e = JSON.parse(res.text || '{}') as { id?: string; message?: string };
+      throw new PaasError(e.id ?? 'http_error', e.message ?? `HTTP ${res.status}`, { status: res.status, expose: true });
+    }
+    return res.text;
+  }
+  /** Marks every pending build failed with `message` in its log (a builder's start). */
+  interruptBuilds(message: string, outputs?: Record<string, string>) {
+    return this.request<BuildInfo[]>('POST', '/builds/interrupted', { message, outputs });
+  }
+  buildpacks(app: string) {
+    return this.request<BuildpackInstallation[]>('GET', `/apps/${encodeURIComponent(app)}/buildpack-installations`);
+  }
+  setBuildpacks(app: string, buildpacks: string[]) {
+    return this.request<BuildpackInstallation[]>('PUT', `/apps/${encodeURIComponent(app)}/buildpack-installations`, { updates: buildpacks.map((buildpack) => ({ buildpack })) });
   }
   createRelease(app: string, buildId: string) {
     return this.request<ReleaseInfo>('POST', `/apps/${encodeURIComponent(app)}/releases`, { build_id: buildId });

@@ -30,6 +30,8 @@ export class App extends Model<InferAttributes<App>, InferCreationAttributes<App
   declare config: CreationOptional<string>;
   /** Version of the current release; 0 before the first release. */
   declare releaseVersion: CreationOptional<number>;
+  /** JSON array of the app's buildpacks (names or URLs) in order; null: detect. */
+  declare buildpacks: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
 }
 
@@ -44,6 +46,12 @@ export class Build extends Model<InferAttributes<Build>, InferCreationAttributes
   declare image: string | null;
   declare processTypes: string | null;
   declare buildpacks: string | null;
+  /** The full build log (bounded by the builder), readable later. */
+  declare output: CreationOptional<string | null>;
+  declare imageDigest: CreationOptional<string | null>;
+  declare imageSize: CreationOptional<number | null>;
+  declare durationMs: CreationOptional<number | null>;
+  declare finishedAt: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -139,6 +147,7 @@ export function defineModels(sequelize: Sequelize): void {
       ownerId: { type: DataTypes.INTEGER, allowNull: false },
       config: { type: DataTypes.TEXT, allowNull: false, defaultValue: '{}' },
       releaseVersion: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      buildpacks: { type: DataTypes.TEXT, allowNull: true },
       createdAt: DataTypes.DATE,
     },
     { sequelize, tableName: 'apps' },
@@ -153,6 +162,11 @@ export function defineModels(sequelize: Sequelize): void {
       image: { type: DataTypes.STRING(255), allowNull: true },
       processTypes: { type: DataTypes.TEXT, allowNull: true },
       buildpacks: { type: DataTypes.TEXT, allowNull: true },
+      output: { type: DataTypes.TEXT('long'), allowNull: true },
+      imageDigest: { type: DataTypes.STRING(80), allowNull: true },
+      imageSize: { type: DataTypes.BIGINT, allowNull: true },
+      durationMs: { type: DataTypes.INTEGER, allowNull: true },
+      finishedAt: { type: DataTypes.DATE, allowNull: true },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },

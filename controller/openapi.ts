@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { login } from './api/account';
 import { createApp } from './api/apps';
-import { createBuild, finishBuild } from './api/builds';
+import { createBuild, finishBuild, interruptBuilds, putBuildpacks } from './api/builds';
 import { addCollaboratorBody } from './api/collaborators';
 import { patchConfig } from './api/config';
 import { addDomainBody } from './api/domains';
@@ -47,7 +47,11 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/apps/{app}/builds', summary: 'builds, newest first', paginated: true },
   { method: 'get', path: '/apps/{app}/builds/{id}', summary: 'a build' },
   { method: 'post', path: '/apps/{app}/builds', summary: 'start a build record (builder hook)', body: createBuild, idempotent: true },
-  { method: 'patch', path: '/apps/{app}/builds/{id}', summary: "record a build's result (builder hook)", body: finishBuild, admin: true },
+  { method: 'patch', path: '/apps/{app}/builds/{id}', summary: "record a build's result and log (builder hook)", body: finishBuild, admin: true },
+  { method: 'get', path: '/apps/{app}/builds/{id}/output', summary: "a build's full log (text/plain)" },
+  { method: 'post', path: '/builds/interrupted', summary: 'mark every pending build failed, with a line in its log (builder start)', body: interruptBuilds, admin: true },
+  { method: 'get', path: '/apps/{app}/buildpack-installations', summary: "the app's buildpacks, in order (empty: detect)" },
+  { method: 'put', path: '/apps/{app}/buildpack-installations', summary: "replace the app's buildpacks (names, URLs or paths)", body: putBuildpacks },
   { method: 'get', path: '/apps/{app}/releases', summary: 'releases, newest first', paginated: true },
   { method: 'get', path: '/apps/{app}/releases/{version}', summary: 'a release (v3 or 3)' },
   { method: 'get', path: '/apps/{app}/releases/{version}/config-vars', summary: "a release's config snapshot" },
