@@ -31,6 +31,10 @@ export function bridgeRules(name: string, cidr: Cidr): [Table, string][] {
     // route_localnet would also let a container send to 127.0.0.1 through the bridge and
     // reach host services bound to loopback (CVE-2020-8558): only answers may come in.
     ['filter', `-A INPUT -d 127.0.0.0/8 -i ${name} -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP`],
+    // Containers (apps and builds) never open connections to the host itself: not to the
+    // controller API, NATS, the database or the engine. The host reaching them (router,
+    // readiness checks) and their traffic to elsewhere (FORWARD) are unaffected.
+    ['filter', `-A INPUT -i ${name} -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP`],
   ];
 }
 

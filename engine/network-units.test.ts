@@ -25,9 +25,9 @@ test('per-container setup is two ip batches: host side, then namespace side', ()
 test('bridge rules: only the missing ones are restored, per table', () => {
   const rules = bridgeRules('paash3', parseCidr('10.234.0.1/16'));
   const all = missingRules('', rules);
-  assert.match(all, /^\*nat\n(-A POSTROUTING .*\n){3}COMMIT\n\*filter\n(-A FORWARD .*\n){3}-A INPUT -d 127.0.0.0\/8 .*DROP\nCOMMIT\n$/);
+  assert.match(all, /^\*nat\n(-A POSTROUTING .*\n){3}COMMIT\n\*filter\n(-A FORWARD .*\n){3}-A INPUT -d 127.0.0.0\/8 .*DROP\n-A INPUT -i paash3 .*DROP\nCOMMIT\n$/);
   const save = `*nat\n${rules[0]![1]}\n${rules[1]![1]}\n${rules[2]![1]}\nCOMMIT\n*filter\n${rules[3]![1]}\nCOMMIT\n`;
-  assert.equal(missingRules(save, rules), `*filter\n${rules[4]![1]}\n${rules[5]![1]}\n${rules[6]![1]}\nCOMMIT\n`);
+  assert.equal(missingRules(save, rules), `*filter\n${rules[4]![1]}\n${rules[5]![1]}\n${rules[6]![1]}\n${rules[7]![1]}\nCOMMIT\n`);
   // The same rule text in the other table does not count.
   assert.ok(missingRules(`*filter\n${rules[0]![1]}\nCOMMIT\n`, rules).includes(rules[0]![1]));
   const everything = `*nat\n${rules.slice(0, 3).map((r) => r[1]).join('\n')}\nCOMMIT\n*filter\n${rules.slice(3).map((r) => r[1]).join('\n')}\nCOMMIT\n`;
