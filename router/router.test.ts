@@ -39,6 +39,17 @@ describe('route table', () => {
     assert.equal(normalizeHost('[::1]:80'), '[::1]');
   });
 
+  test('a wildcard domain matches one level below it, and an exact name wins', () => {
+    const t = new RouteTable();
+    t.set({ app: 'shop', domains: ['*.shop.example.com'], backends: [] });
+    t.set({ app: 'admin', domains: ['admin.shop.example.com'], backends: [] });
+    assert.equal(t.lookup('eu.shop.example.com')?.app, 'shop');
+    assert.equal(t.lookup('admin.shop.example.com')?.app, 'admin');
+    assert.equal(t.lookup('shop.example.com'), undefined);
+    assert.equal(t.lookup('a.b.shop.example.com'), undefined);
+    assert.equal(t.lookup('evilshop.example.com'), undefined);
+  });
+
   test('round-robins over backends and forgets removed apps', () => {
     const t = new RouteTable();
     t.set({ app: 'a', domains: ['a.x'], backends: [1, 2, 3].map((n) => ({ id: `j${n}`, ip: '10.0.0.1', port: n })) });

@@ -41,9 +41,14 @@ export class RouteTable {
     for (const r of routes) this.set(r);
   }
 
+  /** The exact name first, then a wildcard one level up (`*.example.com` for `a.example.com`). */
   lookup(hostHeader: string | undefined): RouteEntry | undefined {
     if (!hostHeader) return undefined;
-    return this.byHost.get(normalizeHost(hostHeader));
+    const host = normalizeHost(hostHeader);
+    const exact = this.byHost.get(host);
+    if (exact) return exact;
+    const dot = host.indexOf('.');
+    return dot > 0 ? this.byHost.get(`*${host.slice(dot)}`) : undefined;
   }
 
   pick(entry: RouteEntry): Backend | undefined {
