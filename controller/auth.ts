@@ -30,9 +30,14 @@ export function newSecret(prefix: string): string {
 
 /** Creates a token for the user and returns it in clear (the only time it is visible). */
 export async function issueToken(userId: number, description: string): Promise<string> {
+  return (await issueTokenRecord(userId, description)).token;
+}
+
+/** Like issueToken, with the new token's row (its id, for listing and revoking). */
+export async function issueTokenRecord(userId: number, description: string): Promise<{ row: Token; token: string }> {
   const token = newSecret('paas');
-  await Token.create({ userId, tokenHash: hashToken(token), description });
-  return token;
+  const row = await Token.create({ userId, tokenHash: hashToken(token), description });
+  return { row, token };
 }
 
 export async function userForToken(token: string): Promise<User | null> {

@@ -53,7 +53,7 @@ export function createApi(s: ControllerServices): Koa<State> {
   const authed = new Router<State>();
   authed.use(authenticate as never);
   authed.use(rateLimit(s.rateLimitPerHour) as never);
-  authed.use(idempotency(s.sequelize) as never);
+  authed.use(idempotency() as never);
   accountRoutes(authed);
   appRoutes(authed, s);
   configRoutes(authed, s);

@@ -5,7 +5,6 @@
  * with one key cannot both apply; a key reused for a different request is refused.
  */
 import type { Next } from 'koa';
-import type { Sequelize } from 'sequelize';
 import { ConflictError, InvalidInputError } from '../../shared';
 import { IdempotencyKey } from '../models';
 import type { Ctx } from './context';
@@ -13,7 +12,7 @@ import type { Ctx } from './context';
 const PENDING = 0;
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function idempotency(_sequelize: Sequelize) {
+export function idempotency() {
   return async (ctx: Ctx, next: Next): Promise<void> => {
     const key = ctx.get('idempotency-key');
     const user = ctx.state.user;

@@ -2,7 +2,7 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../shared';
-import { hashPassword, issueToken } from '../auth';
+import { hashPassword, issueTokenRecord } from '../auth';
 import { Token, User } from '../models';
 import { currentUser, requireAdmin } from './access';
 import type { State } from './context';
@@ -41,10 +41,9 @@ export function userRoutes(router: Router<State>): void {
   router.post('/account/tokens', async (ctx) => {
     const body = parseBody(createTokenBody, ctx.request.body);
     const user = currentUser(ctx);
-    const token = await issueToken(user.id, body.description ?? 'created with the API');
-    const row = await Token.findOne({ where: { userId: user.id }, order: [['id', 'DESC']] });
+    const { row, token } = await issueTokenRecord(user.id, body.description ?? 'created with the API');
     ctx.status = 201;
-    ctx.body = { id: row?.id, description: row?.description, token };
+    ctx.body = { id: row.id, description: row.description, token };
   });
 
   router.delete('/account/tokens/:id', async (ctx) => {
