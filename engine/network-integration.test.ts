@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { EngineApi } from './types';
 import { collector, httpGet, skipReason, testEngine, type TestEngineSetup } from './integration-fixture';
@@ -134,8 +135,9 @@ test('container networking integration', { skip, timeout: 300_000 }, async (t) =
       assert.ok(!(await present(`/run/netns/${n.netns}`)));
     });
 
-    await t.test('a neighbour on the bridge cannot reach host services bound to 127.0.0.1 (CVE-2020-8558)', async () => {
-      // route_localnet (needed for 127.0.0.1 published ports) would let it, were it not for the INPUT rule.
+    await t.test('a neighbour on the bridge reaches no host service, not even on 127.0.0.1 (CVE-2020-8558)', async () => {
+      // route_localnet (needed for 127.0.0.1 published ports) would let it, were it not for the INPUT
+      // rules: containers may not open connections to the host at all (only answers come back).
       const secret = createServer((sock) => sock.end('secret\n'));
       await new Promise<void>((r) => secret.listen(0, '127.0.0.1', r));
       const control = createServer((sock) => sock.end('control\n'));
@@ -154,8 +156,18 @@ test('container networking integration', { skip, timeout: 300_000 }, async (t) =
         const port = (srv: ReturnType<typeof createServer>): number => (srv.address() as { port: number }).port;
         const fetchFrom = (host: string, p: number): Promise<{ code: number | null; stdout: string }> =>
           execRaw('ip', ['netns', 'exec', ns, 'curl', '-sS', '--max-time', '2', `telnet://${host}:${p}`]);
-        const ok = await pollFor(async () => ((await fetchFrom(engine.bridgeAddress, port(control))).stdout === 'control\n' ? true : undefined), 5000, 100);
-        assert.equal(ok, true, 'the neighbour reaches the host through the bridge');
+        // Positive control: the path works (the host reaches a server in the neighbour), so the
+        // refusals below are the firewall's, not a broken setup's.
+        const listener = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', "require('net').createServer((s) => s.end('neighbour\\n')).listen(7777)"], { stdio: 'ignore' });
+        try {
+          const reached = await pollFor(async () => ((await execRaw('curl', ['-sS', '--max-time', '2', 'telnet://10.234.255.250:7777'])).stdout === 'neighbour\n' ? true : undefined), 10_000, 100);
+          assert.equal(reached, true, 'the host reaches the neighbour through the bridge');
+        } finally {
+          listener.kill('SIGKILL');
+        }
+        const toHost = await fetchFrom(engine.bridgeAddress, port(control));
+        assert.notEqual(toHost.stdout, 'control\n', 'the neighbour must not reach a host service on the bridge address');
+        assert.notEqual(toHost.code, 0);
         const attack = await fetchFrom('127.0.0.1', port(secret));
         assert.notEqual(attack.stdout, 'secret\n');
         assert.notEqual(attack.code, 0);
