@@ -20,6 +20,20 @@ export const jobSpec = z.object({
   memoryBytes: z.number().int().positive(),
   /** The port the process must bind ($PORT) when it is a web process. */
   port: z.number().int().positive().optional(),
+  /** The process's name in the formation (web.1, worker.2, run.4821), as Heroku shows it. */
+  dyno: z.string().optional(),
+  /** CPU shares of the size (1 = one core's worth, like Heroku's dyno sizes); absent: unlimited. */
+  cpus: z.number().positive().optional(),
+  /** Readiness beyond "accepts connections on $PORT": an HTTP path that must answer 2xx/3xx (app.json healthchecks, Dokku's format). */
+  healthCheck: z
+    .object({ path: z.string().startsWith('/'), timeoutMs: z.number().int().positive().optional(), attempts: z.number().int().positive().optional() })
+    .optional(),
+  /** A one-off process (`paas run`): no readiness, never restarted, removed from the host when it ends. */
+  oneOff: z.boolean().optional(),
+  /** SIGTERM → SIGKILL window when the job is stopped (default 30 s, Heroku's). */
+  stopGraceMs: z.number().int().nonnegative().optional(),
+  /** Where a host that lacks `image` pulls it from: a full registry reference (host:port/repo:tag). */
+  pullFrom: z.string().optional(),
 });
 export type JobSpec = z.infer<typeof jobSpec>;
 
@@ -39,6 +53,11 @@ export const jobInfo = z.object({
   exitCode: z.number().int().nullable().optional(),
   oomKilled: z.boolean().optional(),
   startedAt: z.string().optional(),
+  dyno: z.string().optional(),
+  oneOff: z.boolean().optional(),
+  memoryBytes: z.number().int().optional(),
+  /** Why the job is crashed or down, in words a user can act on (boot timeout, health check failed, out of memory). */
+  reason: z.string().optional(),
 });
 export type JobInfo = z.infer<typeof jobInfo>;
 
@@ -48,6 +67,8 @@ export const hostHeartbeat = z.object({
   address: z.string(),
   memoryBytes: z.number(),
   cpus: z.number(),
+  /** The containers' subnet on this host (CIDR), for routes between hosts. */
+  subnet: z.string().optional(),
   runtime: z.string(),
   jobs: z.array(jobInfo),
   at: z.string(),
@@ -64,6 +85,10 @@ export const appLogLine = z.object({
   processType: z.string(),
   hostId: z.string(),
   stream: z.enum(['stdout', 'stderr']),
+  /** 'app' for the process's own output, 'paas' for the platform's lines about it (state changes, exits). */
+  source: z.enum(['app', 'paas']).optional(),
+  /** web.1, run.4821: the process name shown in `paas logs` (absent: the job id). */
+  dyno: z.string().optional(),
   /** RFC 3339 with nanoseconds, as the host stamped it. */
   time: z.string(),
   line: z.string(),
@@ -72,6 +97,15 @@ export type AppLogLine = z.infer<typeof appLogLine>;
 
 export const appEvent = z.object({ app: z.string() });
 export const releaseCreated = z.object({ app: z.string(), version: z.number().int().positive() });
+
+/** `paas ps:restart [web|web.2]`: no type and no dyno restarts every process of the app. */
+export const dynosRestart = z.object({ app: z.string(), type: z.string().optional(), dyno: z.string().optional() });
+/** `paas ps:stop web.2` / `run.4821`: a formation process is replaced, a one-off one ends. */
+export const dynosStop = z.object({ app: z.string(), dyno: z.string() });
+/** A router announces itself, so the scheduler knows whom to ask before a job is stopped. */
+export const routerHeartbeat = z.object({ routerId: z.string(), at: z.string() });
+/** Asks one router to drop these jobs from its table; it replies once no new request can reach them. */
+export const routerUnroute = z.object({ jobIds: z.array(z.string()) });
 
 /** A reply on a request subject: either the value or an error a caller can show. */
 export const replyError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -85,6 +119,18 @@ export const subjects = {
   routesChanged: { name: 'paas.controller.routes.changed', schema: appEvent },
   /** controller → all: an app was destroyed. */
   appDeleted: { name: 'paas.controller.app.deleted', schema: appEvent },
+  /** controller → scheduler: restart processes (a rolling restart, new before old for web). */
+  dynosRestart: { name: 'paas.controller.dynos.restart', schema: dynosRestart },
+  /** controller → scheduler: stop one process. */
+  dynosStop: { name: 'paas.controller.dynos.stop', schema: dynosStop },
+  /** controller → scheduler: a one-off process was requested (`paas run`). */
+  oneOffRequested: { name: 'paas.controller.run.requested', schema: appEvent },
+  /** controller → scheduler: a host was drained, undrained or removed by an operator. */
+  hostsChanged: { name: 'paas.controller.hosts.changed', schema: z.object({ hostId: z.string() }) },
+  /** router → scheduler: a router is alive (every few seconds). */
+  routerHeartbeat: { name: 'paas.router.heartbeat', schema: routerHeartbeat },
+  /** scheduler → one router (request/reply): forget these backends now. */
+  routerUnroute: { name: (routerId: string) => `paas.router.${routerId}.unroute`, schema: routerUnroute },
   /** engine → scheduler: a host is alive, with its capacity and jobs (every few seconds). */
   hostHeartbeat: { name: 'paas.engine.host.heartbeat', schema: hostHeartbeat },
   /** engine → scheduler: a job changed state on its host (up, crashed, down). */
