@@ -7,16 +7,20 @@ import { benchContainers } from './containers';
 import { benchPull } from '../engine/image-bench';
 import { benchPush } from './push';
 import { benchRouter } from './router';
+import { benchScale } from './scale';
+import { benchScheduler } from './scheduler';
 import { printTable, type BenchResult } from './table';
 
 async function main(): Promise<void> {
   const results: BenchResult[] = [];
   results.push(...(await benchRouter()));
   results.push(...(await benchApi()));
+  results.push(...benchScheduler());
   if (process.getuid?.() === 0) {
     results.push(...(await benchContainers()));
     results.push(...(await benchPull()));
     results.push(...(await benchPush()));
+    results.push(...(await benchScale()));
   }
   else console.error('container benchmarks skipped: they need root');
   printTable(results);

@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { newSettings, newUser, request, sampleRepo, startPaas, type Cli } from '../test/helpers/paas';
+import { eventually, newSettings, newUser, request, sampleRepo, startPaas, type Cli } from '../test/helpers/paas';
 import { printTable, type BenchResult } from './table';
 
 const MARKERS = [
@@ -81,7 +81,7 @@ function commitRev(user: Cli, repo: string, rev: string): void {
 }
 
 export async function benchPush(): Promise<BenchResult[]> {
-  const settings = await newSettings({ PAAS_BRIDGE_NAME: 'paasb7', PAAS_BRIDGE_CIDR: '10.240.0.1/16' });
+  const settings = await newSettings({ PAAS_BRIDGE_NAME: 'paasc1', PAAS_BRIDGE_CIDR: '10.83.0.1/24' });
   const paas = await startPaas(settings);
   const user = newUser();
   try {
@@ -108,6 +108,8 @@ export async function benchPush(): Promise<BenchResult[]> {
       }
     }
     user.paas(['apps:destroy', 'bench', '--confirm', 'bench']);
+    // Apps outlive `paas up`: the data dir can only be removed once the app's containers are gone.
+    await eventually('the app containers to stop', async () => (fs.readdirSync(path.join(settings.dataDir, 'engine', 'containers')).length === 0 ? true : undefined), 60_000).catch(() => undefined);
     return results;
   } finally {
     await paas.stop();

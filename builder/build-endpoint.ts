@@ -5,9 +5,13 @@
  * the hook can tell git to accept or decline the push after the whole log.
  *
  * A push cancelled by its git client (Ctrl-C) cancels its build, as Flynn's does: the
- * git gate calls cancel(app) when the client's connection closes mid-push, and the hook's
- * own connection closing does the same. The build's containers are killed and it is
+ * git gate calls cancel(app, pid) when the client's connection closes mid-push, and the
+ * hook's own connection closing does the same. The build's containers are killed and it is
  * recorded failed within seconds, and the app's lock is free for the next push.
+ *
+ * Cancelling belongs to the push that started the build: the hook sends the pid of its
+ * git-receive-pack (its parent) as X-Paas-Push, the gate knows the same pid for the push's
+ * request, and a cancel with another pid (a second, refused push that is Ctrl-C'd) is ignored.
  */
 import crypto from 'node:crypto';
 import type http from 'node:http';
@@ -25,12 +29,12 @@ export interface BuildEndpointOptions {
 
 export interface BuildEndpoint {
   handle(req: http.IncomingMessage, res: http.ServerResponse): void;
-  /** Stops the app's running build, if any (its push was cancelled). */
-  cancel(app: string): void;
+  /** Stops the app's running build if the push with this receive-pack pid started it (that push was cancelled). */
+  cancel(app: string, receivePackPid: number | undefined): void;
 }
 
 export function createBuildEndpoint(o: BuildEndpointOptions): BuildEndpoint {
-  const building = new Map<string, AbortController>();
+  const building = new Map<string, { cancelled: AbortController; push: number | undefined }>();
   const secret = Buffer.from(`Bearer ${o.secret}`);
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -50,7 +54,8 @@ export function createBuildEndpoint(o: BuildEndpointOptions): BuildEndpoint {
       return;
     }
     const cancelled = new AbortController();
-    building.set(app, cancelled);
+    const push = Number(req.headers['x-paas-push']);
+    building.set(app, { cancelled, push: Number.isSafeInteger(push) && push > 0 ? push : undefined });
     res.on('close', () => {
       if (!res.writableFinished) cancelled.abort();
     });
@@ -72,11 +77,11 @@ export function createBuildEndpoint(o: BuildEndpointOptions): BuildEndpoint {
 
   return {
     handle,
-    cancel(app: string) {
+    cancel(app: string, receivePackPid: number | undefined) {
       const running = building.get(app);
-      if (running) {
+      if (running && running.push !== undefined && running.push === receivePackPid) {
         o.log.info('push cancelled by its client; stopping the build', { app });
-        running.abort();
+        running.cancelled.abort();
       }
     },
   };

@@ -13,9 +13,12 @@ import { DOCKERFILE_BUILDER, type ControllerClient } from '../controller';
 import type { EngineApi, ImageInfo, Mount } from '../engine';
 import { errorMessage, heroku, PaasError, type Logger } from '../shared';
 import { appBuildpackNames } from './app-buildpacks';
+import { readAppJson } from './app-json';
 import { BuildLog } from './build-log';
 import { BUILD_PATHS, createContainerExecutor } from './container-executor';
 import { IndentedLines } from './indented-lines';
+import { commitSlug } from './slug-layers';
+import { publishImage } from './publish-image';
 import { createWorkspace, dirBytes, extractSource, handToBuildUser, removeWorkspace, writeEnvDir, type Workspace } from './workspace';
 
 export interface BuildEnvironment {
@@ -26,6 +29,8 @@ export interface BuildEnvironment {
   npmRegistry: string;
   buildTimeoutMs: number;
   bootTimeoutMs: number;
+  /** How long the scheduler may take to deploy a release before it is failed (default 120 s, T3). */
+  deployTimeoutMs?: number;
   buildMemoryBytes: number;
   /** How an app's URL is printed: http://<app>.<domain><portSuffix>/ */
   webUrl: (app: string) => string;
@@ -65,6 +70,8 @@ export async function runBuild(env: BuildEnvironment, req: BuildRequest): Promis
   try {
     out.write(heroku.topic(`Building on the ${STACK_NAME} stack`));
     await extractSource(req.source, ws.source);
+    const appJson = readAppJson(ws.source);
+    for (const w of appJson.warnings) out.write(heroku.detail(w));
     writeEnvDir(ws.env, await env.client.config(app), (key) => out.write(heroku.detail(`Config var ${JSON.stringify(key)} is not a valid environment variable name; the build does not see it.`)));
     await handToBuildUser(ws);
     stopped();
@@ -75,6 +82,7 @@ export async function runBuild(env: BuildEnvironment, req: BuildRequest): Promis
       : await buildWithBuildpacks(env, ws, stack.ref, ref, build.id, req.rev, app, out, abort.signal);
     stopped();
     const { image, result } = built;
+    await publishImage(env.engine, image, out);
     out.write(heroku.detail(`Done: image ${image.digest.slice(7, 19)}, ${image.layers.length} layers${built.size === undefined ? '' : `, ${formatBytes(built.size)}`}`));
     await env.client.finishBuild(app, build.id, {
       status: 'succeeded',
@@ -85,12 +93,13 @@ export async function runBuild(env: BuildEnvironment, req: BuildRequest): Promis
       output: out.text(),
       process_types: result.processTypes,
       buildpacks: result.buildpacks,
+      healthchecks: appJson.healthchecks,
     });
 
     req.output.write(heroku.topic('Launching...'));
     const release = await env.client.createRelease(app, build.id);
     req.output.write(heroku.detail(`Released v${release.version}`));
-    if ('web' in result.processTypes) await waitForWeb(env, app, release.version, req.output);
+    if (!(await waitForWeb(env, app, release.version, 'web' in result.processTypes, req.output))) return 'failed';
     return 'succeeded';
   } catch (caught) {
     const err: unknown = abort.signal.aborted ? abort.signal.reason : caught;
@@ -164,7 +173,8 @@ async function buildWithBuildpacks(env: BuildEnvironment, ws: Workspace, stackRe
   if (signal.aborted) throw buildTimeout(env);
   out.write(heroku.topic('Compressing...'));
   const size = await dirBytes(ws.layer);
-  const image = await env.engine.commit(stackRef, ws.layer, { WorkingDir: '/app', User: '1000:1000', Env: ['HOME=/app'] }, ref);
+  const { image, runtimeReused } = await commitSlug(env.engine, { app, stackRef, layerDir: ws.layer, scratchDir: ws.root, config: { WorkingDir: '/app', User: '1000:1000', Env: ['HOME=/app'] }, ref });
+  if (runtimeReused) out.write(heroku.detail('Runtime (.heroku) unchanged: its layer is reused'));
   return { image, result, size };
 }
 
@@ -194,17 +204,63 @@ function hostTrust(): Mount[] {
   return fs.existsSync(bundle) ? [{ source: bundle, destination: bundle, readonly: true }] : [];
 }
 
-/** Waits until a web process of the release answers on $PORT, then prints the URL. */
-async function waitForWeb(env: BuildEnvironment, app: string, version: number, out: Writable): Promise<void> {
-  const deadline = Date.now() + env.bootTimeoutMs + 30_000;
+/**
+ * Waits for the scheduler's verdict on the release's deploy (bounded by the deploy
+ * timeout plus a margin) and tells the pusher. false: the deploy failed, the previous
+ * release keeps serving, and the push fails so the same push can simply be retried.
+ * A scheduler that records no deploys (an older one) is followed the old way: the web
+ * process of the release is up.
+ */
+export async function waitForWeb(env: BuildEnvironment, app: string, version: number, hasWeb: boolean, out: Writable): Promise<boolean> {
+  const started = Date.now();
+  const deadline = started + (env.deployTimeoutMs ?? 120_000) + 30_000;
+  let target = version;
+  let waiting = false;
   while (Date.now() < deadline) {
-    const dynos = await env.client.dynos(app).catch(() => []);
-    if (dynos.some((d) => d.type === 'web' && d.release === version && d.state === 'up')) {
-      out.write(heroku.detail(`${env.webUrl(app)} deployed to paas`));
-      return;
+    const [release, deploys] = await Promise.all([env.client.release(app, target).catch(() => undefined), env.client.deploys(app).catch(() => undefined)]);
+    const deploy = deploys?.find((d) => d.release === target);
+    if (release?.status === 'succeeded') {
+      out.write(heroku.detail(hasWeb ? `${env.webUrl(app)} deployed to paas` : `v${target} deployed to paas`));
+      return true;
     }
-    if (dynos.some((d) => d.type === 'web' && d.release === version && d.state === 'crashed')) break;
-    await new Promise((r) => setTimeout(r, 300));
+    if (deploy?.status === 'superseded') {
+      // A config change made during the deploy carries the same build: its outcome is this push's.
+      const newer = deploys?.find((d) => d.status !== 'superseded' && d.release > target);
+      const same = newer ? await env.client.release(app, newer.release).catch(() => undefined) : undefined;
+      if (newer && same && same.build_id === release?.build_id) {
+        out.write(heroku.detail(`v${target} was superseded by v${newer.release} (same build); waiting for v${newer.release}`));
+        target = newer.release;
+        continue;
+      }
+    }
+    if (release?.status === 'failed') {
+      const reason = (release.status_reason ?? deploy?.reason ?? 'no reason was recorded').replace(/\.$/, '');
+      const serving = deploy?.from ?? (await env.client.app(app).catch(() => undefined))?.release_version;
+      out.write(heroku.error(`Deploy of v${target} failed: ${reason}.`));
+      out.write(
+        heroku.error(
+          `${serving ? `v${serving} keeps serving.` : 'No earlier release serves the app.'} Fix the problem and push again; \`paas releases:info v${target} -a ${app}\` and \`paas logs -a ${app}\` show more.`,
+        ),
+      );
+      return false;
+    }
+    if (!deploy && (await legacyUp(env, app, target, hasWeb, started))) {
+      out.write(heroku.detail(hasWeb ? `${env.webUrl(app)} deployed to paas` : `v${target} released`));
+      return true;
+    }
+    if (!waiting && Date.now() - started > 5_000) {
+      out.write(heroku.detail(`Waiting for v${target} to be deployed${hasWeb ? ' (its web processes must accept connections on $PORT)' : ''}...`));
+      waiting = true;
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
-  out.write(heroku.error(`Released v${version}, but its web process is not up yet. See \`paas ps -a ${app}\` and \`paas logs -a ${app}\`.`));
+  out.write(heroku.error(`v${target} was released, but its deploy has not finished in time. See \`paas ps -a ${app}\` and \`paas logs -a ${app}\`, then push again.`));
+  return false;
+}
+
+/** Before schedulers recorded deploys: a web dyno of the release up, or (no web) nothing to wait for. */
+async function legacyUp(env: BuildEnvironment, app: string, version: number, hasWeb: boolean, started: number): Promise<boolean> {
+  if (!hasWeb) return Date.now() - started > 15_000;
+  const dynos = await env.client.dynos(app).catch(() => []);
+  return dynos.some((d) => d.type === 'web' && d.release === version && d.state === 'up');
 }

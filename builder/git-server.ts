@@ -7,8 +7,9 @@
  * never a decoded or normalised one (`/%2e%2e/x.git` stays a 404). Pushes are bounded by
  * a rate per app and user and by the repository's size (T22).
  */
+import type { ChildProcess } from 'node:child_process';
 import type http from 'node:http';
-import { Git } from 'node-git-server';
+import { Git, type PushData, type TagData } from 'node-git-server';
 import { ControllerClient } from '../controller';
 import { errorMessage, PaasError, type Logger } from '../shared';
 import { checkRepoSize, PushRateLimiter } from './push-limits';
@@ -23,8 +24,12 @@ export interface GitGateOptions {
   log: Logger;
   /** Told who pushes to which app, so the build can be attributed. */
   onPusher?: (app: string, email: string) => void;
-  /** Told when a push's client went away before the push finished (Ctrl-C). */
-  onPushGone?: (app: string) => void;
+  /**
+   * Told when a push's client went away before the push finished (Ctrl-C), with the pid of
+   * that push's git-receive-pack (its hook sends the same pid with its build), so only the
+   * build this push started is cancelled. No pid: the push never reached receive-pack.
+   */
+  onPushGone?: (app: string, receivePackPid: number | undefined) => void;
   maxRepoBytes: number;
   pushesPerHour: number;
 }
@@ -46,6 +51,21 @@ function basicPassword(header: string | undefined): string | undefined {
 export function createGitGate(o: GitGateOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const git = new Git(o.reposDir, { autoCreate: false });
   const rate = new PushRateLimiter(o.pushesPerHour);
+  // Each push's git-receive-pack, by request: the pid links a push to the build its hook starts.
+  const receivers = new WeakMap<http.IncomingMessage, ChildProcess>();
+  const seen = new WeakSet<PushData | TagData>();
+  const accept = (action: PushData | TagData): void => {
+    // Emitted once per pushed ref of the same request; one listener is enough.
+    if (!seen.has(action)) {
+      seen.add(action);
+      action.once('service', (ps: ChildProcess) => {
+        receivers.set(action.req, ps);
+      });
+    }
+    action.accept();
+  };
+  git.on('push', accept);
+  git.on('tag', accept);
   return (req, res) => {
     // The raw path: URL parsing would resolve `%2e%2e` and `..` before the check.
     const pathname = (req.url ?? '/').split('?')[0];
@@ -71,9 +91,15 @@ export function createGitGate(o: GitGateOptions): (req: http.IncomingMessage, re
         }
         if (isPush) {
           res.on('close', () => {
-            if (!res.writableFinished) o.onPushGone?.(app);
+            if (res.writableFinished) return;
+            const receiver = receivers.get(req);
+            o.onPushGone?.(app, receiver?.pid);
+            // Its upload will never finish: EOF lets receive-pack exit and drop the quarantined objects.
+            receiver?.stdin?.on('error', () => undefined);
+            receiver?.stdin?.end();
           });
         }
+        swallowRequestErrors(req, o.log, app);
         git.handle(req, res);
       } catch (err) {
         const status = err instanceof PaasError ? err.status : 500;
@@ -84,4 +110,19 @@ export function createGitGate(o: GitGateOptions): (req: http.IncomingMessage, re
       }
     })();
   };
+}
+
+/**
+ * node-git-server re-emits every `error` of the request on its own service object, which
+ * nobody can listen to before the push's first bytes are parsed: a client that goes away
+ * mid-upload (Ctrl-C: "aborted") made it an uncaught exception that stopped all of paas. The
+ * request's errors are logged here instead; its `close` still reaches the gate (cancel).
+ */
+function swallowRequestErrors(req: http.IncomingMessage, log: Logger, app: string): void {
+  const emit = req.emit.bind(req) as (event: string | symbol, ...args: unknown[]) => boolean;
+  req.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+    if (event !== 'error') return emit(event, ...args);
+    log.info('git client went away', { app, err: errorMessage(args[0]) });
+    return true;
+  }) as typeof req.emit;
 }

@@ -64,7 +64,8 @@ async function main(): Promise<number> {
   const status = await new Promise<string>((resolve) => {
     const req = http.request(
       `${url}/internal/apps/${encodeURIComponent(app)}/builds?rev=${rev}`,
-      { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-tar' } },
+      // The hook's parent is this push's git-receive-pack: the gate knows its pid, so a Ctrl-C cancels this build and no other.
+      { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-tar', 'x-paas-push': String(process.ppid) } },
       (res) => {
         res.on('data', (d: Buffer) => process.stdout.write(d));
         res.on('end', () => resolve(res.statusCode === 200 ? String(res.trailers['x-paas-build-status'] ?? 'failed') : 'failed'));

@@ -54,7 +54,7 @@ export async function startBuilder(o: BuilderOptions): Promise<RunningBuilder> {
     controllerUrl: o.controllerUrl,
     log: o.log,
     onPusher: (app, email) => pushers.set(app, email),
-    onPushGone: (app) => builds.cancel(app),
+    onPushGone: (app, pid) => builds.cancel(app, pid),
     maxRepoBytes: settings.maxRepoBytes,
     pushesPerHour: settings.pushesPerHour,
     hook: { nodePath: process.execPath, scriptPath: path.join(__dirname, 'pre-receive.js'), url: `http://127.0.0.1:${port}`, tokenFile },

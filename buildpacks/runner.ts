@@ -37,9 +37,10 @@ export async function runBuildpacks(options: RunBuildpacksOptions): Promise<Buil
   const dirs: steps.BuildDirs = { buildDir: options.buildDir, cacheDir: options.cacheDir, envDir: options.envDir };
 
   try {
-    // A broken Procfile fails the push before a long compile, not after it.
-    await readProcfile(ctx, options.buildDir);
-    const plan = await choose(ctx, options, available);
+    // One step reads both: a broken Procfile fails the push before a long compile, not after it.
+    const [procfile, buildpacksFile] = await steps.readBuildFiles(ctx, [posix.join(options.buildDir, 'Procfile'), posix.join(options.buildDir, '.buildpacks')]);
+    if (procfile !== null) parseProcfile(procfile);
+    const plan = await choose(ctx, options, available, buildpacksFile);
     if (plan.explicit) {
       ctx.output.write(heroku.topic('Using buildpacks:'));
       plan.buildpacks.forEach(({ bp }, i) => ctx.output.write(heroku.detail(`${i + 1}. ${bp.source ?? bp.name}`)));
@@ -48,14 +49,15 @@ export async function runBuildpacks(options: RunBuildpacksOptions): Promise<Buil
     const workDir = options.workDir ?? (await steps.makeWorkDir(ctx));
     try {
       const used = await compileAll(ctx, plan, dirs, workDir);
-      const releases: ReleaseInfo[] = [];
-      for (const { name, dir } of used) {
-        const { code, stdout } = await steps.release(ctx, dir, options.buildDir);
+      const after = await steps.releaseAll(ctx, used.map((u) => u.dir), options.buildDir, posix.join(options.buildDir, 'Procfile'));
+      const releases: ReleaseInfo[] = used.map(({ name }, i) => {
+        const { code, stdout } = after.releases[i];
         if (code !== 0) throw new BuildpackError('buildpack_release_failed', `Buildpack ${name}: bin/release failed (exit ${code}).`);
-        releases.push(parseRelease(stdout, name));
-      }
+        return parseRelease(stdout, name);
+      });
       const release = mergeReleases(releases);
-      const processTypes = await discoverProcessTypes(ctx, options.buildDir, release.processTypes);
+      // The Procfile as the compile left it (read again: a buildpack may have written it).
+      const processTypes = discoverProcessTypes(ctx, after.procfile === null ? null : parseProcfile(after.procfile), release.processTypes);
       const buildpacks = used.map(({ name, detected, source, version }) => ({ name, detected, ...(source ? { source } : {}), ...(version ? { version } : {}) }));
       return { buildpacks, processTypes, configVars: release.configVars };
     } finally {
@@ -67,12 +69,9 @@ export async function runBuildpacks(options: RunBuildpacksOptions): Promise<Buil
   }
 }
 
-async function choose(ctx: steps.StepContext, options: RunBuildpacksOptions, available: BuildpackRef[]): Promise<Plan> {
+async function choose(ctx: steps.StepContext, options: RunBuildpacksOptions, available: BuildpackRef[], buildpacksFile: string | null): Promise<Plan> {
   let names = options.use ?? [];
-  if (names.length === 0) {
-    const file = await steps.readBuildFile(ctx, posix.join(options.buildDir, '.buildpacks'));
-    if (file !== null) names = parseBuildpacksFile(file);
-  }
+  if (names.length === 0 && buildpacksFile !== null) names = parseBuildpacksFile(buildpacksFile);
   if (names.length > 0) {
     const resolved = await resolveBuildpacks(names, available, {
       buildDir: options.buildDir,
@@ -85,10 +84,8 @@ async function choose(ctx: steps.StepContext, options: RunBuildpacksOptions, ava
     }
     return { explicit: true, buildpacks: resolved.map((bp) => ({ bp })) };
   }
-  for (const bp of available) {
-    const detected = await steps.detect(ctx, bp, options.buildDir);
-    if (detected !== null) return { explicit: false, buildpacks: [{ bp, detected }] };
-  }
+  const found = await steps.detectFirst(ctx, available, options.buildDir);
+  if (found !== null) return { explicit: false, buildpacks: [{ bp: available[found.index], detected: found.name }] };
   throw new NoBuildpackDetectedError();
 }
 
@@ -107,8 +104,7 @@ async function compileAll(
     ctx.output.write(heroku.topic(`${detected} app detected`));
 
     const dir = posix.join(workDir, `${i + 1}-${bp.name}`);
-    await steps.copyBuildpack(ctx, bp.dir, dir);
-    const code = await steps.compile(ctx, dir, exportFiles, dirs);
+    const code = await steps.compile(ctx, dir, exportFiles, dirs, bp.dir);
     if (code !== 0) throw new CompileFailedError(bp.name, code, detected);
     exportFiles.push(posix.join(dir, 'export'));
     used.push({ name: bp.name, detected, dir, source: bp.source, version: bp.version });
@@ -116,17 +112,7 @@ async function compileAll(
   return used;
 }
 
-async function readProcfile(ctx: steps.StepContext, buildDir: string): Promise<Record<string, string> | null> {
-  const text = await steps.readBuildFile(ctx, posix.join(buildDir, 'Procfile'));
-  return text === null ? null : parseProcfile(text);
-}
-
-async function discoverProcessTypes(
-  ctx: steps.StepContext,
-  buildDir: string,
-  defaults: Record<string, string>,
-): Promise<Record<string, string>> {
-  const procfile = await readProcfile(ctx, buildDir);
+function discoverProcessTypes(ctx: steps.StepContext, procfile: Record<string, string> | null, defaults: Record<string, string>): Record<string, string> {
   const list = (types: Record<string, string>) => Object.keys(types).join(', ') || '(none)';
   ctx.output.write(heroku.topic('Discovering process types'));
   ctx.output.write(heroku.detail(`Procfile declares types -> ${list(procfile ?? {})}`));

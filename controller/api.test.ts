@@ -80,8 +80,8 @@ for (const dialect of DIALECTS) {
       assert.equal(release.version, 3);
       assert.equal(release.description, `Deploy ${SHA.slice(0, 7)}`);
       assert.deepEqual(await admin.formation('hello'), [
-        { type: 'web', quantity: 1, size: 'standard' },
-        { type: 'worker', quantity: 0, size: 'standard' },
+        { type: 'web', quantity: 1, size: 'standard-1x' },
+        { type: 'worker', quantity: 0, size: 'standard-1x' },
       ]);
       const desired = (await system.desiredState()).find((d) => d.app === 'hello');
       assert.equal(desired?.release?.image, 'paas/hello:1');

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { PaasError, UnavailableError } from '../shared';
-import type { DesiredApp, Route } from './api/scheduling';
+import type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost } from './api/scheduling';
 export { DOCKERFILE_BUILDER } from './api/scheduling';
 
 export interface AppInfo {
@@ -40,6 +40,8 @@ export interface BuildResultReport {
   output?: string;
   process_types?: Record<string, string>;
   buildpacks?: { name: string; detected: string }[];
+  /** app.json's startup health checks per process type (builder/app-json.ts). */
+  healthchecks?: Record<string, HealthCheck>;
 }
 export interface BuildpackInstallation {
   ordinal: number;
@@ -51,7 +53,20 @@ export interface ReleaseInfo {
   description: string;
   build_id: string | null;
   current: boolean;
+  /** Deploy outcome: pending while the scheduler rolls it out. */
+  status: ReleaseStatus;
+  status_reason: string | null;
   created_at: string;
+}
+export interface DeployInfo {
+  id: string;
+  app: string;
+  release: number;
+  from: number | null;
+  status: DeployStatus;
+  reason: string | null;
+  created_at: string;
+  finished_at: string | null;
 }
 export interface FormationInfo {
   type: string;
@@ -63,11 +78,18 @@ export interface DynoInfo {
   name: string;
   type: string;
   release: number;
-  host: string;
+  /** null while a one-off waits for a host. */
+  host: string | null;
+  /** starting, up, crashed, down; `requested` for a one-off waiting for a host. */
   state: string;
   ip: string | null;
   port: number | null;
+  size: string | null;
+  one_off: boolean;
+  reason: string | null;
+  /** When the dyno entered its current state (Heroku's "since"). */
   updated_at: string;
+  created_at: string;
 }
 export interface JobReport {
   app: string;
@@ -77,8 +99,30 @@ export interface JobReport {
   state: 'starting' | 'up' | 'crashed' | 'down';
   ip?: string | null;
   port?: number | null;
+  /** web.1, run.4821: the name the scheduler gave the process (shown by `paas ps`). */
+  dyno?: string | null;
+  oneOff?: boolean;
+  /** Why it is crashed or down, in words the user can act on. */
+  reason?: string | null;
+  memoryBytes?: number | null;
 }
-export type { DesiredApp, Route };
+export interface OneOffCreated extends DynoInfo {
+  app: string;
+  command: string;
+  attach: false;
+}
+export interface HostInfo {
+  id: string;
+  address: string | null;
+  runtime: string | null;
+  memory_bytes: number | null;
+  cpus: number | null;
+  jobs: number;
+  last_seen: string | null;
+  alive: boolean;
+  draining: boolean;
+}
+export type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost };
 
 export class ControllerClient {
   constructor(
@@ -188,8 +232,49 @@ export class ControllerClient {
   dynos(app: string) {
     return this.request<DynoInfo[]>('GET', `/apps/${encodeURIComponent(app)}/dynos`);
   }
+  /** Restarts every dyno of the app, every dyno of one type (`web`), or one dyno (`web.2`). */
+  restartDynos(app: string, dynoOrType?: string) {
+    return this.request<void>('DELETE', `/apps/${encodeURIComponent(app)}/dynos${dynoOrType ? `/${encodeURIComponent(dynoOrType)}` : ''}`);
+  }
+  stopDyno(app: string, dyno: string) {
+    return this.request<void>('POST', `/apps/${encodeURIComponent(app)}/dynos/${encodeURIComponent(dyno)}/actions/stop`);
+  }
+  /** A detached one-off process (`paas run --detach`). */
+  runDetached(app: string, command: string, options: { size?: string; env?: Record<string, string> } = {}) {
+    return this.request<OneOffCreated>('POST', `/apps/${encodeURIComponent(app)}/dynos`, { command, ...options });
+  }
+  deploys(app: string) {
+    return this.request<DeployInfo[]>('GET', `/apps/${encodeURIComponent(app)}/deploys`);
+  }
+  hosts() {
+    return this.request<HostInfo[]>('GET', '/hosts');
+  }
+  host(id: string) {
+    return this.request<HostInfo>('GET', `/hosts/${encodeURIComponent(id)}`);
+  }
+  drainHost(id: string) {
+    return this.request<HostInfo>('POST', `/hosts/${encodeURIComponent(id)}/actions/drain`);
+  }
+  undrainHost(id: string) {
+    return this.request<HostInfo>('POST', `/hosts/${encodeURIComponent(id)}/actions/undrain`);
+  }
+  removeHost(id: string) {
+    return this.request<void>('DELETE', `/hosts/${encodeURIComponent(id)}`);
+  }
   desiredState() {
     return this.request<DesiredApp[]>('GET', '/scheduler/apps');
+  }
+  /** Operators' decisions about hosts (draining, removed), for placement. */
+  schedulerHosts() {
+    return this.request<SchedulerHost[]>('GET', '/scheduler/hosts');
+  }
+  /** Records the start of a deploy of `release` from `from`; a pending deploy of the app is superseded. */
+  startDeploy(app: string, deploy: { release: number; from: number | null }) {
+    return this.request<{ id: string }>('POST', '/scheduler/deploys', { app, ...deploy });
+  }
+  /** failed: the release is marked failed and the app's current release goes back to `from`. */
+  finishDeploy(id: string, outcome: { status: 'succeeded' | 'failed'; reason?: string }) {
+    return this.request<DeployInfo>('PATCH', `/scheduler/deploys/${encodeURIComponent(id)}`, outcome);
   }
   reportJob(id: string, report: JobReport) {
     return this.request<void>('PUT', `/jobs/${encodeURIComponent(id)}`, report);
@@ -206,7 +291,7 @@ export class ControllerClient {
 }
 
 /** One HTTP exchange with node:http (fetch refuses some ports, e.g. 6000, that operators may use). */
-function send(url: string, method: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; text: string }> {
+function send(url: string, method: string, headers: Record<string, string>, body?: Buffer, retried = false): Promise<{ status: number; text: string }> {
   const lib = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
     const req = lib.request(url, { method, headers, timeout: 30_000 }, (res) => {
@@ -216,7 +301,12 @@ function send(url: string, method: string, headers: Record<string, string>, body
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('timed out after 30 s')));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed while idle fails before the request reaches it
+      // (Node's documented race): the request was never seen, so sending it again is safe.
+      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(send(url, method, headers, body, true));
+      else reject(err);
+    });
     req.end(body);
   });
 }

@@ -13,7 +13,13 @@ import { OutboxEvent } from './models';
 
 export type Event =
   | { subject: typeof subjects.releaseCreated; value: { app: string; version: number } }
-  | { subject: typeof subjects.formationUpdated | typeof subjects.routesChanged | typeof subjects.appDeleted; value: { app: string } };
+  | {
+      subject: typeof subjects.formationUpdated | typeof subjects.routesChanged | typeof subjects.appDeleted | typeof subjects.oneOffRequested;
+      value: { app: string };
+    }
+  | { subject: typeof subjects.dynosRestart; value: { app: string; type?: string; dyno?: string } }
+  | { subject: typeof subjects.dynosStop; value: { app: string; dyno: string } }
+  | { subject: typeof subjects.hostsChanged; value: { hostId: string } };
 
 const SWEEP_MS = 1_000;
 const KEEP_PUBLISHED_MS = 60 * 60_000;

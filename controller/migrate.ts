@@ -8,11 +8,13 @@ import { SequelizeStorage, Umzug } from 'umzug';
 import * as m001 from './migrations/001-initial';
 import * as m002 from './migrations/002-outbox-access-domains';
 import * as m003 from './migrations/003-build-records';
+import * as m004 from './migrations/004-deploys-hosts-one-offs';
 
 const MIGRATIONS = [
   { name: '001-initial', ...m001 },
   { name: '002-outbox-access-domains', ...m002 },
   { name: '003-build-records', ...m003 },
+  { name: '004-deploys-hosts-one-offs', ...m004 },
 ];
 
 export async function migrate(sequelize: Sequelize): Promise<string[]> {

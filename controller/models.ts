@@ -52,6 +52,8 @@ export class Build extends Model<InferAttributes<Build>, InferCreationAttributes
   declare imageSize: CreationOptional<number | null>;
   declare durationMs: CreationOptional<number | null>;
   declare finishedAt: CreationOptional<Date | null>;
+  /** JSON of app.json's health checks per process type (see builder/app-json.ts); null: none. */
+  declare healthchecks: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -65,6 +67,48 @@ export class Release extends Model<InferAttributes<Release>, InferCreationAttrib
   declare config: string;
   declare description: string;
   declare userId: number | null;
+  /** The deploy's outcome: pending until the scheduler finishes rolling it out. */
+  declare status: CreationOptional<ReleaseStatus>;
+  declare statusReason: CreationOptional<string | null>;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';
+export type DeployStatus = 'pending' | 'succeeded' | 'failed' | 'superseded';
+
+/** One rollout of a release by the scheduler; a newer deploy of the app supersedes a pending one. */
+export class Deploy extends Model<InferAttributes<Deploy>, InferCreationAttributes<Deploy>> {
+  declare id: string;
+  declare appId: number;
+  declare release: number;
+  declare fromVersion: number | null;
+  declare status: DeployStatus;
+  declare reason: CreationOptional<string | null>;
+  declare finishedAt: CreationOptional<Date | null>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+/** What operators decided about a host; a host without a row is in service. */
+export class HostSetting extends Model<InferAttributes<HostSetting>, InferCreationAttributes<HostSetting>> {
+  declare hostId: string;
+  declare draining: boolean;
+  declare removed: boolean;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+/** A one-off process (`paas run --detach`): requested, then placed by the scheduler. */
+export class OneOffRequestRow extends Model<InferAttributes<OneOffRequestRow>, InferCreationAttributes<OneOffRequestRow>> {
+  declare id: string;
+  declare appId: number;
+  declare dyno: string;
+  declare command: string;
+  declare size: string;
+  /** JSON object of env vars on top of the release's config. */
+  declare env: string;
+  declare userId: number | null;
+  /** The scheduler has reported the job: it is no longer waiting for a host. */
+  declare placed: CreationOptional<boolean>;
   declare createdAt: CreationOptional<Date>;
 }
 
@@ -85,6 +129,11 @@ export class Job extends Model<InferAttributes<Job>, InferCreationAttributes<Job
   declare state: string;
   declare ip: string | null;
   declare port: number | null;
+  /** web.1, run.4821: the name the scheduler gave it; null for jobs reported before names. */
+  declare dyno: CreationOptional<string | null>;
+  declare oneOff: CreationOptional<boolean>;
+  declare reason: CreationOptional<string | null>;
+  declare memoryBytes: CreationOptional<number | null>;
   declare updatedAt: CreationOptional<Date>;
   declare createdAt: CreationOptional<Date>;
 }
@@ -167,6 +216,7 @@ export function defineModels(sequelize: Sequelize): void {
       imageSize: { type: DataTypes.BIGINT, allowNull: true },
       durationMs: { type: DataTypes.INTEGER, allowNull: true },
       finishedAt: { type: DataTypes.DATE, allowNull: true },
+      healthchecks: { type: DataTypes.TEXT, allowNull: true },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
@@ -181,6 +231,8 @@ export function defineModels(sequelize: Sequelize): void {
       config: { type: DataTypes.TEXT, allowNull: false },
       description: { type: DataTypes.STRING(255), allowNull: false },
       userId: { type: DataTypes.INTEGER, allowNull: true },
+      status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'pending' },
+      statusReason: { type: DataTypes.TEXT, allowNull: true },
       createdAt: DataTypes.DATE,
     },
     // The unique index is what makes version numbering safe under concurrency.
@@ -192,7 +244,7 @@ export function defineModels(sequelize: Sequelize): void {
       appId: { type: DataTypes.INTEGER, allowNull: false },
       type: { type: DataTypes.STRING(64), allowNull: false },
       quantity: { type: DataTypes.INTEGER, allowNull: false },
-      size: { type: DataTypes.STRING(32), allowNull: false, defaultValue: 'standard' },
+      size: { type: DataTypes.STRING(32), allowNull: false, defaultValue: 'standard-1x' },
     },
     { sequelize, tableName: 'formations', indexes: [{ unique: true, fields: ['appId', 'type'] }] },
   );
@@ -206,10 +258,51 @@ export function defineModels(sequelize: Sequelize): void {
       state: { type: DataTypes.STRING(16), allowNull: false },
       ip: { type: DataTypes.STRING(64), allowNull: true },
       port: { type: DataTypes.INTEGER, allowNull: true },
+      dyno: { type: DataTypes.STRING(64), allowNull: true },
+      oneOff: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      reason: { type: DataTypes.TEXT, allowNull: true },
+      memoryBytes: { type: DataTypes.BIGINT, allowNull: true },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
     { sequelize, tableName: 'jobs' },
+  );
+  Deploy.init(
+    {
+      id: { type: DataTypes.STRING(36), primaryKey: true },
+      appId: { type: DataTypes.INTEGER, allowNull: false },
+      release: { type: DataTypes.INTEGER, allowNull: false },
+      fromVersion: { type: DataTypes.INTEGER, allowNull: true },
+      status: { type: DataTypes.STRING(16), allowNull: false },
+      reason: { type: DataTypes.TEXT, allowNull: true },
+      finishedAt: { type: DataTypes.DATE(3), allowNull: true },
+      createdAt: DataTypes.DATE(3),
+      updatedAt: DataTypes.DATE(3),
+    },
+    { sequelize, tableName: 'deploys' },
+  );
+  HostSetting.init(
+    {
+      hostId: { type: DataTypes.STRING(64), primaryKey: true },
+      draining: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      removed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'host_settings' },
+  );
+  OneOffRequestRow.init(
+    {
+      id: { type: DataTypes.STRING(64), primaryKey: true },
+      appId: { type: DataTypes.INTEGER, allowNull: false },
+      dyno: { type: DataTypes.STRING(64), allowNull: false },
+      command: { type: DataTypes.TEXT, allowNull: false },
+      size: { type: DataTypes.STRING(32), allowNull: false },
+      env: { type: DataTypes.TEXT, allowNull: false },
+      userId: { type: DataTypes.INTEGER, allowNull: true },
+      placed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      createdAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'one_off_requests' },
   );
   OutboxEvent.init(
     {

@@ -11,6 +11,8 @@ import { createBuild, finishBuild, interruptBuilds, putBuildpacks } from './api/
 import { addCollaboratorBody } from './api/collaborators';
 import { patchConfig } from './api/config';
 import { addDomainBody } from './api/domains';
+import { finishDeployBody, startDeployBody } from './api/deploys';
+import { runDyno } from './api/dynos';
 import { updateFormation } from './api/formation';
 import { createReleaseBody } from './api/releases';
 import { reportJob } from './api/scheduling';
@@ -58,7 +60,13 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/apps/{app}/releases', summary: 'release a build, or roll back to a version (a new release)', body: createReleaseBody, idempotent: true },
   { method: 'get', path: '/apps/{app}/formation', summary: 'process counts and sizes' },
   { method: 'patch', path: '/apps/{app}/formation', summary: 'scale process types', body: updateFormation, idempotent: true },
-  { method: 'get', path: '/apps/{app}/dynos', summary: "the app's processes" },
+  { method: 'get', path: '/apps/{app}/dynos', summary: "the app's processes (dynos), one-offs waiting for a host included" },
+  { method: 'post', path: '/apps/{app}/dynos', summary: 'start a detached one-off process (run.NNNN)', body: runDyno, idempotent: true },
+  { method: 'delete', path: '/apps/{app}/dynos', summary: 'restart every process of the app' },
+  { method: 'get', path: '/apps/{app}/dynos/{dyno}', summary: 'one process (web.2, run.4821)' },
+  { method: 'delete', path: '/apps/{app}/dynos/{dyno}', summary: 'restart one process (web.2) or every process of a type (web)' },
+  { method: 'post', path: '/apps/{app}/dynos/{dyno}/actions/stop', summary: 'stop one process (a formation process is replaced, a one-off ends)' },
+  { method: 'get', path: '/apps/{app}/deploys', summary: 'deploys of releases, newest first, with their outcome', paginated: true },
   { method: 'get', path: '/apps/{app}/collaborators', summary: 'owner and collaborators' },
   { method: 'post', path: '/apps/{app}/collaborators', summary: 'give a user access (owner only)', body: addCollaboratorBody },
   { method: 'delete', path: '/apps/{app}/collaborators/{user}', summary: "remove a user's access (owner only)" },
@@ -67,8 +75,14 @@ export const OPERATIONS: Operation[] = [
   { method: 'delete', path: '/apps/{app}/domains/{hostname}', summary: 'remove a custom domain' },
   { method: 'get', path: '/hosts', summary: 'hosts and their health', admin: true },
   { method: 'get', path: '/hosts/{id}', summary: 'a host', admin: true },
+  { method: 'post', path: '/hosts/{id}/actions/drain', summary: 'drain a host: nothing new lands on it and its jobs move', admin: true },
+  { method: 'post', path: '/hosts/{id}/actions/undrain', summary: 'put a drained (or removed) host back into service', admin: true },
+  { method: 'delete', path: '/hosts/{id}', summary: 'remove a host (refused while it runs jobs and is not drained)', admin: true },
   { method: 'get', path: '/scheduler/apps', summary: 'desired state of every app (scheduler)', admin: true },
   { method: 'get', path: '/scheduler/jobs', summary: 'jobs as last reported (scheduler)', admin: true },
+  { method: 'get', path: '/scheduler/hosts', summary: "operators' decisions about hosts: draining, removed (scheduler)", admin: true },
+  { method: 'post', path: '/scheduler/deploys', summary: "record a deploy's start; it supersedes the app's pending deploy (scheduler)", body: startDeployBody, admin: true },
+  { method: 'patch', path: '/scheduler/deploys/{id}', summary: "record a deploy's outcome; failed puts the previous release back (scheduler)", body: finishDeployBody, admin: true },
   { method: 'put', path: '/jobs/{id}', summary: 'report a job (scheduler)', body: reportJob, admin: true },
   { method: 'delete', path: '/jobs/{id}', summary: 'forget a job (scheduler)', admin: true },
   { method: 'get', path: '/routes', summary: 'the route table (routers)', admin: true },

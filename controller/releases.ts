@@ -9,6 +9,7 @@ import type { Sequelize, Transaction } from 'sequelize';
 import { ConflictError, InvalidInputError, NotFoundError, subjects } from '../shared';
 import { crashPoint } from './crash-points';
 import type { Outbox } from './events';
+import { DEFAULT_SIZE } from './api/sizes';
 import { App, Build, Formation, Release } from './models';
 
 export const CONFIG_LIMIT_BYTES = 32 * 1024;
@@ -34,7 +35,16 @@ async function insertRelease(app: App, input: ReleaseInput, t: Transaction, outb
   const max = (await Release.max('version', { where: { appId: app.id }, transaction: t })) as number | null;
   const version = (max ?? 0) + 1;
   const release = await Release.create(
-    { appId: app.id, version, buildId: input.buildId, config: JSON.stringify(input.config), description: input.description, userId: input.userId },
+    {
+      appId: app.id,
+      version,
+      buildId: input.buildId,
+      config: JSON.stringify(input.config),
+      description: input.description,
+      userId: input.userId,
+      // Without a build there is nothing to roll out; with one, the scheduler's deploy decides.
+      status: input.buildId ? 'pending' : 'succeeded',
+    },
     { transaction: t },
   );
   crashPoint('release.inserted');
@@ -57,7 +67,7 @@ export async function releaseBuild(sequelize: Sequelize, app: App, build: Build,
       // Heroku scales web to 1 on the first deploy that declares it; other types start at 0.
       await Formation.findOrCreate({
         where: { appId: app.id, type },
-        defaults: { appId: app.id, type, quantity: type === 'web' ? 1 : 0, size: 'standard' },
+        defaults: { appId: app.id, type, quantity: type === 'web' ? 1 : 0, size: DEFAULT_SIZE },
         transaction: t,
       });
     }

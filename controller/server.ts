@@ -17,6 +17,8 @@ import { buildRoutes } from './api/builds';
 import { configRoutes } from './api/config';
 import type { ControllerServices, Ctx, State } from './api/context';
 import { errorHandler } from './api/errors';
+import { deployRoutes } from './api/deploys';
+import { dynoRoutes } from './api/dynos';
 import { formationRoutes } from './api/formation';
 import { releaseRoutes } from './api/releases';
 import { schedulingRoutes } from './api/scheduling';
@@ -60,6 +62,8 @@ export function createApi(s: ControllerServices): Koa<State> {
   buildRoutes(authed, s);
   releaseRoutes(authed, s);
   formationRoutes(authed, s);
+  dynoRoutes(authed, s);
+  deployRoutes(authed, s);
   schedulingRoutes(authed, s);
   userRoutes(authed);
   collaboratorRoutes(authed);

@@ -8,13 +8,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NatsConnection } from 'nats';
-import { startBuilder, type RunningBuilder } from '../builder';
+import { setPublishTarget, startBuilder, type RunningBuilder } from '../builder';
 import { ControllerClient, startController, type RunningController } from '../controller';
-import { openEngine, startAgent, startEngineApi, startRegistry, type EngineApi } from '../engine';
+import { openEngine, parseCidr, setPullCredentials, startAgent, startEngineApi, startRegistry, type EngineApi } from '../engine';
 import { startRouter, type RunningRouter } from '../router';
 import { startScheduler, type RunningScheduler } from '../scheduler';
 import { connectNats, errorMessage, type Logger, type PaasConfig } from '../shared';
 import { startEmbeddedNats, type EmbeddedNats } from './nats-server';
+import { registryCredentials } from './host';
 
 export interface Platform {
   config: PaasConfig;
@@ -73,10 +74,36 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
     stops.push(() => engineApi.close());
     const registry = await startRegistry({ dir: path.join(config.dataDir, 'registry'), port: config.registryPort, host: config.bindAddress, token: registryToken(config.dataDir) });
     stops.push(() => registry.close());
-    const agent = startAgent({ engine, nc, hostId: config.hostId, address: engine.bridgeAddress, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs });
-    stops.push(() => agent.stop());
+    // Images travel between hosts only when the node is given the registry's address as others reach it.
+    const registryAuth = registryCredentials(config.registryToken ?? registryToken(config.dataDir));
+    if (config.registryUrl) setPublishTarget(engine, { url: config.registryUrl, credentials: registryAuth });
+    setPullCredentials(engine, registryAuth);
+    // PAAS_HOST_JOBS=0: a control-plane node; its engine builds, but no agent offers it jobs.
+    if (config.hostJobs) {
+      const agent = startAgent({
+        engine,
+        nc,
+        hostId: config.hostId,
+        address: config.hostAddress ?? engine.bridgeAddress,
+        subnet: parseCidr(config.bridgeCidr).subnet,
+        log: log.child('agent'),
+        bootTimeoutMs: config.bootTimeoutMs,
+        stopGraceMs: config.stopGraceMs,
+      });
+      stops.push(() => agent.stop());
+    }
 
-    const scheduler = startScheduler({ client, nc, log: log.child('scheduler'), stopGraceMs: config.stopGraceMs, defaultMemoryBytes: config.defaultMemoryBytes });
+    const scheduler = startScheduler({
+      client,
+      nc,
+      log: log.child('scheduler'),
+      stopGraceMs: config.stopGraceMs,
+      defaultMemoryBytes: config.defaultMemoryBytes,
+      registry: config.registryUrl ? new URL(config.registryUrl).host : undefined,
+      deployBatchSize: config.deployBatchSize,
+      deployTimeoutMs: config.deployTimeoutMs,
+      instanceId: `scheduler-${config.hostId}`,
+    });
     stops.push(() => scheduler.stop());
 
     const router = await startRouter({ client, nc, log: log.child('router'), port: config.routerPort, bindAddress: config.bindAddress });
@@ -90,6 +117,7 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
       npmRegistry: config.npmRegistry,
       buildTimeoutMs: config.buildTimeoutMs,
       bootTimeoutMs: config.bootTimeoutMs,
+      deployTimeoutMs: config.deployTimeoutMs,
       buildMemoryBytes: 2 * 1024 * 1024 * 1024,
       webUrl,
       port: config.gitPort,

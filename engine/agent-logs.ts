@@ -1,11 +1,12 @@
 /**
  * Forwards every line a job's container writes to NATS, one subject per app
  * (`paas.engine.log.<app>`), so the platform's log stream (`paas logs`) can gather an
- * app's lines from every host. Lines of containers that are not jobs (builds) stay local.
+ * app's lines from every host, marked source 'app' with their dyno (web.1). Lines of
+ * containers that are not jobs (builds) stay local.
  */
 import type { NatsConnection } from 'nats';
 import { publish, subjects, type Logger } from '../shared';
-import { isJob, LABEL_APP, LABEL_PROCESS_TYPE } from './job-mapping';
+import { isJob, jobDyno, LABEL_APP, LABEL_PROCESS_TYPE } from './job-mapping';
 import type { ContainerInfo, EngineApi } from './types';
 
 export function forwardLogs(engine: EngineApi, nc: NatsConnection, hostId: string, log: Logger): () => void {
@@ -26,6 +27,8 @@ export function forwardLogs(engine: EngineApi, nc: NatsConnection, hostId: strin
           processType: c.labels[LABEL_PROCESS_TYPE] ?? '',
           hostId,
           stream: entry.stream === 'stderr' ? 'stderr' : 'stdout',
+          source: 'app',
+          dyno: jobDyno(c),
           time: entry.time,
           line: entry.line,
         });

@@ -1,19 +1,21 @@
 /**
  * The host agent: the engine's face on NATS. The scheduler sends jobs.start / jobs.stop /
  * jobs.list requests to this host; the agent runs them on the engine, tracks readiness
- * (starting → up), notices crashes (exit code, OOM kill), and publishes jobChanged
- * events and a heartbeat with the host's capacity and jobs.
+ * (starting → up: $PORT accepts connections, then the health check if any), notices
+ * crashes (exit code, OOM kill), writes Heroku's state lines into the app's log stream,
+ * and publishes jobChanged events and a heartbeat with the host's capacity and jobs.
  */
-import { appendFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { NatsConnection, Subscription } from 'nats';
 import { NotFoundError, publish, subjects, subscribe, type JobInfo, type JobSpec, type JobState, type Logger } from '../shared';
 import type { ContainerInfo, EngineApi } from './types';
-import { isJob, jobContainerSpec, jobInfoOf, jobPort } from './job-mapping';
+import { isJob, isOneOff, jobContainerSpec, jobHealthCheck, jobInfoOf, jobPort, jobStopGraceMs } from './job-mapping';
 import { KeyedMutex } from './mutex';
-import { waitReady } from './readiness';
-import { formatRecord } from './logs-format';
+import { checkJobReady } from './readiness';
 import { forwardLogs } from './agent-logs';
+import { ensureJobImage } from './agent-pull';
+import { lines, natsPaasLines, OOM_REASON, type StateWord } from './agent-state-lines';
+import { exitedToRemove } from './agent-retention';
 
 export interface AgentOptions {
   engine: EngineApi;
@@ -21,11 +23,18 @@ export interface AgentOptions {
   hostId: string;
   /** Address at which others reach this host's containers (sent in heartbeats). */
   address: string;
+  /** This host's container subnet (CIDR), sent in heartbeats for routes between hosts. */
+  subnet?: string;
   log: Logger;
   heartbeatMs?: number;
-  /** How long a web process has to accept connections on $PORT. */
+  /** How long a web process has to accept connections on $PORT (default 60 s, Heroku's R10). */
   bootTimeoutMs?: number;
+  /** SIGTERM → SIGKILL when neither the stop request nor the job says (default 30 s, Heroku's). */
   stopGraceMs?: number;
+  /** Wait between two failed health check attempts (default 1 s). */
+  healthCheckWaitMs?: number;
+  /** How long an ended one-off's container stays so its last lines are forwarded (default 1 s). */
+  oneOffLingerMs?: number;
 }
 
 export interface AgentHandle {
@@ -34,16 +43,28 @@ export interface AgentHandle {
   stop(): Promise<void>;
 }
 
+/** What the agent knows of a job beyond the engine. */
+interface JobRecord {
+  state: JobState;
+  /** Why it crashed: boot timeout, failed health check, out of memory. */
+  reason?: string;
+  /** jobs.stop is under way: its exit is not a crash. */
+  stopping?: boolean;
+  /** Found running by a restarted agent: its starting → up was logged before. */
+  adopted?: boolean;
+}
+
 export function startAgent(o: AgentOptions): AgentHandle {
   const { engine, nc, hostId, log } = o;
   const bootTimeoutMs = o.bootTimeoutMs ?? 60_000;
-  const stopGraceMs = o.stopGraceMs ?? 10_000;
-  /** What the agent knows beyond the engine: readiness results and intended stops. */
-  const known = new Map<string, JobState>();
+  const stopGraceMs = o.stopGraceMs ?? 30_000;
+  const known = new Map<string, JobRecord>();
   const checks = new Map<string, AbortController>();
+  const timers = new Set<NodeJS.Timeout>();
   const locks = new KeyedMutex();
+  const paasLine = natsPaasLines(nc, hostId, log);
 
-  const info = (c: ContainerInfo): JobInfo => jobInfoOf(c, hostId, known.get(c.id));
+  const info = (c: ContainerInfo): JobInfo => jobInfoOf(c, hostId, known.get(c.id)?.state, known.get(c.id)?.reason);
   const changed = (c: ContainerInfo): void => {
     try {
       publish(nc, subjects.jobChanged.name, subjects.jobChanged.schema, info(c));
@@ -51,47 +72,112 @@ export function startAgent(o: AgentOptions): AgentHandle {
       log.warn('could not publish jobChanged', { id: c.id, err });
     }
   };
+  const record = (id: string): JobRecord => {
+    let r = known.get(id);
+    if (!r) known.set(id, (r = { state: 'starting' }));
+    return r;
+  };
+  const later = (ms: number, fn: () => Promise<void>): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      void fn().catch((err) => log.warn('deferred job cleanup failed', { err }));
+    }, ms);
+    timers.add(t);
+  };
 
-  /** starting → up when ready; a web job that never binds its port is stopped and crashed. */
+  /** starting → up when ready; a web job that never binds its port or fails its health check is killed and crashed. */
   const checkReadiness = async (c: ContainerInfo): Promise<void> => {
     checks.get(c.id)?.abort();
     const ac = new AbortController();
     checks.set(c.id, ac);
-    const ready = await waitReady({ ip: c.ip, port: jobPort(c), startedAt: c.startedAt, timeoutMs: bootTimeoutMs, signal: ac.signal });
+    const result = await checkJobReady({
+      ip: c.ip,
+      port: jobPort(c),
+      startedAt: c.startedAt,
+      timeoutMs: bootTimeoutMs,
+      signal: ac.signal,
+      healthCheck: jobHealthCheck(c),
+      healthCheckWaitMs: o.healthCheckWaitMs,
+    });
     if (ac.signal.aborted) return;
     checks.delete(c.id);
     const now = await engine.inspect(c.id);
     if (!now || now.state !== 'running') return;
-    if (ready) {
-      known.set(c.id, 'up');
+    const rec = record(c.id);
+    if (result.ready) {
+      if (!rec.adopted) paasLine(now, lines.stateChanged('starting', 'up'));
+      rec.state = 'up';
       log.info('job up', { id: c.id, ip: now.ip });
       changed(now);
       return;
     }
-    const message = `Error R10 (Boot timeout) -> Web process failed to bind to $PORT within ${Math.round(bootTimeoutMs / 1000)} seconds of launch`;
-    log.warn('job boot timeout', { id: c.id, message });
-    await appendFile(engine.logPath(c.id), formatRecord(new Date(), 'stderr', message)).catch(() => undefined);
-    known.set(c.id, 'crashed');
-    await engine.stop(c.id, stopGraceMs);
+    log.warn('job not ready', { id: c.id, reason: result.reason });
+    rec.reason = result.reason;
+    paasLine(now, result.reason, 'stderr');
+    paasLine(now, lines.killingNow());
+    // Reported crashed by the exit listener, with the reason.
+    await engine.stop(c.id, 0, { allProcesses: true });
+  };
+
+  /** A crash loop restarted under new job ids keeps one exited container per dyno. */
+  const pruneExited = async (ended: ContainerInfo): Promise<void> => {
+    for (const old of exitedToRemove(await engine.list(), ended)) {
+      await locks.run(old.id, async () => {
+        const c = await engine.inspect(old.id);
+        if (c?.state !== 'stopped') return;
+        await engine.remove(old.id);
+        known.delete(old.id);
+        log.debug('old exited job removed', { id: old.id });
+      });
+    }
   };
 
   const unsubscribeExit = engine.onExit((c) => {
     if (!isJob(c)) return;
     checks.get(c.id)?.abort();
     checks.delete(c.id);
-    if (known.get(c.id) === 'down') return; // stopped on purpose: jobs.stop publishes 'down'
-    known.set(c.id, 'crashed');
-    log.info('job crashed', { id: c.id, exitCode: c.exitCode, oomKilled: c.oomKilled });
+    const rec = record(c.id);
+    if (c.oomKilled) {
+      rec.reason = OOM_REASON;
+      paasLine(c, OOM_REASON, 'stderr');
+    }
+    paasLine(c, lines.exited(c.exitCode));
+    if (rec.stopping) return; // jobs.stop logs the change and publishes 'down'
+    const from: StateWord = rec.state === 'up' ? 'up' : 'starting';
+    if (isOneOff(c)) {
+      paasLine(c, lines.stateChanged(from, 'complete'));
+      rec.state = 'down';
+      log.info('one-off job ended', { id: c.id, exitCode: c.exitCode });
+      changed(c);
+      // Its output is forwarded as it is written; the linger lets the last lines out.
+      later(o.oneOffLingerMs ?? 1000, () => removeEnded(c.id));
+      return;
+    }
+    paasLine(c, lines.stateChanged(from, 'crashed'));
+    rec.state = 'crashed';
+    log.info('job crashed', { id: c.id, exitCode: c.exitCode, oomKilled: c.oomKilled, reason: rec.reason });
     changed(c);
+    void pruneExited(c).catch((err) => log.warn('could not prune exited jobs', { id: c.id, err }));
   });
+
+  const removeEnded = (id: string): Promise<void> =>
+    locks.run(id, async () => {
+      const c = await engine.inspect(id);
+      if (c?.state !== 'stopped') return;
+      await engine.remove(id);
+      known.delete(id);
+    });
 
   const startJob = (job: JobSpec): Promise<JobInfo> =>
     locks.run(job.id, async () => {
+      await ensureJobImage(engine, job, log);
       const existing = await engine.inspect(job.id);
       if (existing?.state === 'running') return info(existing);
       if (existing) await engine.remove(job.id); // an old, exited run of the same job id
-      known.set(job.id, 'starting');
-      await engine.create(jobContainerSpec(job));
+      known.set(job.id, { state: 'starting' });
+      const created = await engine.create(jobContainerSpec(job));
+      // Before start: a process that exits at once must not log its exit before its start.
+      paasLine(created, lines.starting(job.cmd));
       let c: ContainerInfo;
       try {
         c = await engine.start(job.id);
@@ -100,17 +186,45 @@ export function startAgent(o: AgentOptions): AgentHandle {
         known.delete(job.id);
         throw err;
       }
+      if (job.oneOff) {
+        // No readiness for a one-off: it is up once it runs (unless it already ended).
+        const rec = record(job.id);
+        if (rec.state === 'starting' && c.state === 'running') {
+          rec.state = 'up';
+          paasLine(c, lines.stateChanged('starting', 'up'));
+          changed(c);
+        }
+        return info(c);
+      }
       void checkReadiness(c).catch((err) => log.error('readiness check failed', { id: job.id, err }));
       return info(c);
     });
 
-  const stopJob = (id: string, graceMs: number): Promise<JobInfo> =>
+  const stopJob = (id: string, requestGraceMs: number | undefined): Promise<JobInfo> =>
     locks.run(id, async () => {
       const c = await engine.inspect(id);
       if (!c || !isJob(c)) throw new NotFoundError(`no job ${id} on host ${hostId}`, 'job_not_found');
-      known.set(id, 'down');
+      const rec = record(id);
+      const from: StateWord = rec.state === 'up' ? 'up' : 'starting';
+      rec.stopping = true;
       checks.get(id)?.abort();
-      const stopped = await engine.stop(id, graceMs);
+      let stopped = c;
+      if (c.state === 'running') {
+        const graceMs = requestGraceMs ?? jobStopGraceMs(c) ?? stopGraceMs;
+        paasLine(c, lines.stopping());
+        // The engine sends SIGKILL at the same moment; this only tells the app's log why.
+        const r12 = setTimeout(() => {
+          paasLine(c, lines.exitTimeout(graceMs));
+          paasLine(c, lines.killing());
+        }, graceMs);
+        try {
+          stopped = await engine.stop(id, graceMs, { allProcesses: true });
+        } finally {
+          clearTimeout(r12);
+        }
+        paasLine(c, lines.stateChanged(from, 'down'));
+      }
+      rec.state = 'down';
       await engine.remove(id);
       const down = jobInfoOf(stopped, hostId, 'down');
       publish(nc, subjects.jobChanged.name, subjects.jobChanged.schema, down);
@@ -122,9 +236,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
 
   const subs: Subscription[] = [
     subscribe(nc, subjects.jobStart.name(hostId), subjects.jobStart.schema, log, async (job, reply) => reply(await startJob(job))),
-    subscribe(nc, subjects.jobStop.name(hostId), subjects.jobStop.schema, log, async (req, reply) =>
-      reply(await stopJob(req.id, req.graceMs ?? stopGraceMs)),
-    ),
+    subscribe(nc, subjects.jobStop.name(hostId), subjects.jobStop.schema, log, async (req, reply) => reply(await stopJob(req.id, req.graceMs))),
     subscribe(nc, subjects.jobList.name(hostId), subjects.jobList.schema, log, async (_req, reply) => reply(await listJobs())),
   ];
 
@@ -133,6 +245,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
       publish(nc, subjects.hostHeartbeat.name, subjects.hostHeartbeat.schema, {
         hostId,
         address: o.address,
+        subnet: o.subnet,
         memoryBytes: os.totalmem(),
         cpus: os.cpus().length,
         runtime: engine.runtime,
@@ -146,11 +259,16 @@ export function startAgent(o: AgentOptions): AgentHandle {
   void heartbeat();
   const timer = setInterval(() => void heartbeat(), o.heartbeatMs ?? 2000);
 
-  // After an agent restart: readiness of the jobs still running is not known; re-check it.
+  // After an agent restart: readiness of the jobs still running is not known; re-check
+  // it. One-offs that ended while no agent watched are removed, as they would have been.
   const ready = (async () => {
     for (const c of await engine.list()) {
-      if (isJob(c) && c.state === 'running' && !known.has(c.id)) {
-        void checkReadiness(c).catch((err) => log.error('readiness check failed', { id: c.id, err }));
+      if (!isJob(c) || known.has(c.id)) continue;
+      if (c.state === 'running') {
+        known.set(c.id, { state: isOneOff(c) ? 'up' : 'starting', adopted: true });
+        if (!isOneOff(c)) void checkReadiness(c).catch((err) => log.error('readiness check failed', { id: c.id, err }));
+      } else if (isOneOff(c) && c.state === 'stopped') {
+        await removeEnded(c.id).catch((err) => log.warn('could not remove an ended one-off', { id: c.id, err }));
       }
     }
   })();
@@ -162,6 +280,8 @@ export function startAgent(o: AgentOptions): AgentHandle {
     async stop() {
       stopLogs();
       clearInterval(timer);
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
       unsubscribeExit();
       for (const ac of checks.values()) ac.abort();
       checks.clear();

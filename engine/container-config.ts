@@ -4,6 +4,7 @@
  * Defaults come from the image (Entrypoint+Cmd, Env, WorkingDir, User), and app code
  * never runs as root unless the spec asks for uid 0 explicitly.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { InvalidInputError } from '../shared';
 import type { ContainerSpec, ImageInfo } from './types';
@@ -25,6 +26,16 @@ export interface HostSettings {
   volumes?: VolumeMounter;
   /** Which cgroup files limits are written as (default 1: v1 and hybrid hosts). */
   cgroupVersion?: CgroupVersion;
+}
+
+/** Where the init appears in the container: /dev is runc's own tmpfs, so the image is untouched (Podman's choice too). */
+export const INIT_PATH = '/dev/init';
+const TINI = '/usr/bin/tini-static';
+
+/** The static tini from Debian's package: it runs in any image, whatever libc it has. */
+function initBinary(): string {
+  if (!existsSync(TINI)) throw new InvalidInputError(`${TINI} is missing: install Debian's tini package (apt-get install tini, or scripts/install-deps.sh)`);
+  return TINI;
 }
 
 export function cgroupPathOf(id: string): string {
@@ -59,12 +70,14 @@ export async function writeBundleFiles(
   net: { netnsPath?: string; ip?: string },
   host: HostSettings,
 ): Promise<void> {
-  const args = spec.cmd ?? [...(image.config.Entrypoint ?? []), ...(image.config.Cmd ?? [])];
-  if (args.length === 0) throw new InvalidInputError(`no command given and image ${image.ref} has none`);
+  const command = spec.cmd ?? [...(image.config.Entrypoint ?? []), ...(image.config.Cmd ?? [])];
+  if (command.length === 0) throw new InvalidInputError(`no command given and image ${image.ref} has none`);
+  const args = spec.init ? [INIT_PATH, '-g', '--', ...command] : command;
   const hostname = hostnameOf(spec);
   validatePorts(spec.ports ?? [], spec.network ?? 'bridge');
   const user = spec.user ?? parseUser(image.config.User) ?? DEFAULT_USER;
   const mounts = await resolveMounts(spec.mounts ?? [], host.volumes, user);
+  if (spec.init) mounts.push({ source: initBinary(), destination: INIT_PATH, readonly: true });
   await writeFile(paths.etc(spec.id, 'resolv.conf'), await containerResolvConf());
   await writeFile(paths.etc(spec.id, 'hosts'), hostsFile(hostname, net.ip));
   const config = buildOciSpec({

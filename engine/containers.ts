@@ -12,7 +12,7 @@
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { InvalidInputError, type Logger } from '../shared';
-import type { ContainerInfo, ContainerSpec, RunResult } from './types';
+import type { ContainerInfo, ContainerSpec, RunResult, StopOptions } from './types';
 import { ContainerExistsError, ContainerNotFoundError, ContainerNotRunningError, InvalidTransitionError } from './errors';
 import { canTransition, toInfo, transition, type ContainerRecord } from './container-state';
 import { ContainerPaths, shortName } from './container-paths';
@@ -248,11 +248,14 @@ export class ContainerManager {
     });
   }
 
-  /** SIGTERM to init, SIGKILL to every process after graceMs; returns once it has stopped. */
-  async stop(id: string, graceMs: number): Promise<ContainerInfo> {
+  /** SIGTERM to init (every process with allProcesses), SIGKILL to every process after graceMs; returns once it has stopped. */
+  async stop(id: string, graceMs: number, options?: StopOptions): Promise<ContainerInfo> {
     const r = this.get(id);
     if (r.state !== 'running') return toInfo(r);
-    await this.d.runtime.kill(id, 'TERM').catch((err) => this.d.log.warn('SIGTERM failed', { id, err }));
+    // With an init, SIGTERM goes to it alone: tini passes it to the app's whole process group,
+    // and a second copy from `kill --all` would hit a trapping app twice.
+    const all = (options?.allProcesses ?? false) && !r.spec.init;
+    await this.d.runtime.kill(id, 'TERM', all).catch((err) => this.d.log.warn('SIGTERM failed', { id, err }));
     if (!(await this.stoppedWithin(id, graceMs))) {
       await this.d.runtime.kill(id, 'KILL', true).catch((err) => this.d.log.warn('SIGKILL failed', { id, err }));
       // The exit watcher records it (conmon's exit file, or a vanished conmon).

@@ -107,7 +107,7 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
     pull: (registryUrl, source, ref, credentials) => pullImage(images, registryUrl, source, ref, credentials),
     create: (spec) => manager.create(spec),
     start: (id) => manager.start(id),
-    stop: (id, graceMs) => manager.stop(id, graceMs),
+    stop: (id, graceMs, options) => manager.stop(id, graceMs, options),
     remove: (id) => manager.remove(id),
     inspect: async (id) => manager.inspect(id),
     list: async () => manager.list(),

@@ -10,3 +10,5 @@ export * from './types';
 export * from './errors';
 export { startEngineApi, engineSocketPath, engineToken, type EngineApiServer } from './api-server';
 export { EngineClient } from './api-client';
+export { parseCidr, type Cidr } from './cidr';
+export { ensureJobImage, setPullCredentials } from './agent-pull';

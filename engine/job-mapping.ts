@@ -1,7 +1,7 @@
 /**
  * How a scheduler job maps onto a container and back. Everything needed to rebuild a
- * JobInfo is kept in the container's labels, so a restarted agent knows its jobs from
- * the engine alone.
+ * JobInfo (and to re-run its readiness check) is kept in the container's labels, so a
+ * restarted agent knows its jobs from the engine alone.
  */
 import type { JobInfo, JobSpec, JobState } from '../shared';
 import type { ContainerInfo, ContainerSpec } from './types';
@@ -11,6 +11,17 @@ export const LABEL_APP = 'io.paas.app';
 export const LABEL_RELEASE = 'io.paas.release';
 export const LABEL_PROCESS_TYPE = 'io.paas.process-type';
 export const LABEL_PORT = 'io.paas.port';
+export const LABEL_DYNO = 'io.paas.dyno';
+export const LABEL_ONE_OFF = 'io.paas.one-off';
+export const LABEL_MEMORY = 'io.paas.memory-bytes';
+/** The health check as JSON ({path, timeoutMs?, attempts?}). */
+export const LABEL_HEALTH_CHECK = 'io.paas.health-check';
+export const LABEL_STOP_GRACE = 'io.paas.stop-grace-ms';
+
+/** Docker's default cpu.shares: the weight of one CPU's worth. */
+const SHARES_PER_CPU = 1024;
+
+export type HealthCheck = NonNullable<JobSpec['healthCheck']>;
 
 export function jobContainerSpec(job: JobSpec): ContainerSpec {
   const labels: Record<string, string> = {
@@ -18,17 +29,24 @@ export function jobContainerSpec(job: JobSpec): ContainerSpec {
     [LABEL_APP]: job.app,
     [LABEL_RELEASE]: String(job.release),
     [LABEL_PROCESS_TYPE]: job.processType,
+    [LABEL_MEMORY]: String(job.memoryBytes),
   };
   const env: Record<string, string> = { ...job.env };
   if (job.port !== undefined) {
     labels[LABEL_PORT] = String(job.port);
     env.PORT = String(job.port);
   }
-  env.DYNO ??= `${job.processType}.${job.id}`;
-  return {
+  if (job.dyno) labels[LABEL_DYNO] = job.dyno;
+  if (job.oneOff) labels[LABEL_ONE_OFF] = 'true';
+  if (job.healthCheck) labels[LABEL_HEALTH_CHECK] = JSON.stringify(job.healthCheck);
+  if (job.stopGraceMs !== undefined) labels[LABEL_STOP_GRACE] = String(job.stopGraceMs);
+  env.DYNO ??= job.dyno ?? `${job.processType}.${job.id}`;
+  const spec: ContainerSpec = {
     id: job.id,
     image: job.image,
     cmd: job.cmd,
+    // A process without a SIGTERM handler must still stop on SIGTERM, as on Heroku (see ContainerSpec.init).
+    init: true,
     env,
     memoryBytes: job.memoryBytes,
     network: 'bridge',
@@ -36,10 +54,18 @@ export function jobContainerSpec(job: JobSpec): ContainerSpec {
     hostname: job.id,
     labels,
   };
+  // A size's cpus is both its weight under contention and its cap, like a dyno size's
+  // share of the host: a 1X process cannot starve its neighbours, nor they it.
+  if (job.cpus !== undefined) spec.cpu = { shares: Math.max(2, Math.round(job.cpus * SHARES_PER_CPU)), cpus: job.cpus };
+  return spec;
 }
 
 export function isJob(c: ContainerInfo): boolean {
   return c.labels[LABEL_JOB] === 'true';
+}
+
+export function isOneOff(c: ContainerInfo): boolean {
+  return c.labels[LABEL_ONE_OFF] === 'true';
 }
 
 export function jobPort(c: ContainerInfo): number | undefined {
@@ -47,12 +73,36 @@ export function jobPort(c: ContainerInfo): number | undefined {
   return p ? Number(p) : undefined;
 }
 
-/** The JobInfo for a job container; `known` is the agent's in-memory view of its state. */
-export function jobInfoOf(c: ContainerInfo, hostId: string, known: JobState | undefined): JobInfo {
+/** web.1 as Heroku names it; the job id when the scheduler gave no name. */
+export function jobDyno(c: ContainerInfo): string {
+  return c.labels[LABEL_DYNO] || c.id;
+}
+
+export function jobHealthCheck(c: ContainerInfo): HealthCheck | undefined {
+  const raw = c.labels[LABEL_HEALTH_CHECK];
+  if (!raw) return undefined;
+  try {
+    const hc = JSON.parse(raw) as HealthCheck;
+    return typeof hc.path === 'string' ? hc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function jobStopGraceMs(c: ContainerInfo): number | undefined {
+  const g = c.labels[LABEL_STOP_GRACE];
+  return g ? Number(g) : undefined;
+}
+
+/**
+ * The JobInfo for a job container; `known` is the agent's in-memory view of its state,
+ * `reason` why it crashed (boot timeout, health check, out of memory).
+ */
+export function jobInfoOf(c: ContainerInfo, hostId: string, known: JobState | undefined, reason?: string): JobInfo {
   let state: JobState;
   if (c.state === 'running') state = known === 'up' ? 'up' : 'starting';
   else if (c.state === 'created') state = 'starting';
-  else state = known === 'down' ? 'down' : 'crashed';
+  else state = known === 'down' || isOneOff(c) ? 'down' : 'crashed';
   const info: JobInfo = {
     id: c.id,
     app: c.labels[LABEL_APP] ?? '',
@@ -67,5 +117,10 @@ export function jobInfoOf(c: ContainerInfo, hostId: string, known: JobState | un
   if (c.exitCode !== undefined) info.exitCode = c.exitCode;
   if (c.oomKilled !== undefined) info.oomKilled = c.oomKilled;
   if (c.startedAt) info.startedAt = c.startedAt;
+  if (c.labels[LABEL_DYNO]) info.dyno = c.labels[LABEL_DYNO];
+  if (isOneOff(c)) info.oneOff = true;
+  const memory = Number(c.labels[LABEL_MEMORY]);
+  if (memory > 0) info.memoryBytes = memory;
+  if (reason && state !== 'up' && state !== 'starting') info.reason = reason;
   return info;
 }

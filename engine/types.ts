@@ -118,6 +118,14 @@ export interface VolumeInfo {
 
 export type NetworkMode = 'bridge' | 'host' | 'none';
 
+export interface StopOptions {
+  /**
+   * SIGTERM to every process in the container (Heroku's dyno shutdown), not only to init.
+   * A container with `init` gets it through tini instead, which signals the app's process group.
+   */
+  allProcesses?: boolean;
+}
+
 export interface ContainerSpec {
   /** Unique id; [a-z0-9][a-z0-9.-]* */
   id: string;
@@ -125,6 +133,12 @@ export interface ContainerSpec {
   image: string;
   /** argv; defaults to the image's Entrypoint + Cmd. */
   cmd?: string[];
+  /**
+   * Run a tiny init (tini, Docker's --init) as the container's first process, the command
+   * as its child: pid 1 ignores signals it has no handler for, so an app without a SIGTERM
+   * handler would otherwise wait out the whole stop grace and die of SIGKILL.
+   */
+  init?: boolean;
   env?: Record<string, string>;
   workingDir?: string;
   /** Defaults to the image's User, else 1000:1000 (never root for app code). */
@@ -271,7 +285,7 @@ export interface EngineApi {
   create(spec: ContainerSpec): Promise<ContainerInfo>;
   start(id: string): Promise<ContainerInfo>;
   /** SIGTERM, then SIGKILL after graceMs. */
-  stop(id: string, graceMs: number): Promise<ContainerInfo>;
+  stop(id: string, graceMs: number, options?: StopOptions): Promise<ContainerInfo>;
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerInfo | undefined>;
   list(): Promise<ContainerInfo[]>;

@@ -4,8 +4,9 @@ import type { NatsConnection } from 'nats';
 import type { ControllerClient } from '../controller';
 import type { Logger } from '../shared';
 import { createProxyServer } from './proxy';
+import { DrainingRouteTable, startRouterDrain } from './drain';
 import { syncRoutes } from './sync';
-import { RouteTable } from './table';
+import type { RouteTable } from './table';
 
 export interface RouterOptions {
   client: ControllerClient;
@@ -24,8 +25,10 @@ export interface RunningRouter {
 }
 
 export async function startRouter(o: RouterOptions): Promise<RunningRouter> {
-  const table = new RouteTable();
+  const table = new DrainingRouteTable();
   const sync = syncRoutes(table, o.client, o.nc, o.log, o.reloadMs);
+  // Heartbeat and unroute answers, so the scheduler can take jobs out before SIGTERM.
+  const drain = o.nc ? startRouterDrain(table, o.client, o.nc, o.log) : undefined;
   const server = createProxyServer(table, o.log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -39,6 +42,7 @@ export async function startRouter(o: RouterOptions): Promise<RunningRouter> {
     ready: sync.ready,
     async close() {
       sync.stop();
+      drain?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,8 +1,11 @@
 /**
- * The hosts the scheduler knows, from their heartbeats. A host silent for longer than
- * `deadAfterMs` is dead: nothing new is placed on it (rescheduling its jobs is issue #6).
+ * The hosts the scheduler knows, from their heartbeats, and what operators decided
+ * about them (drain, remove). A host silent for longer than `deadAfterMs` (10 s: five
+ * missed 2 s heartbeats) is dead: its jobs count as lost and are replaced elsewhere.
+ * When it comes back, its jobs are listed again and the plan stops the duplicates.
  */
-import type { HostHeartbeat } from '../shared';
+import type { HostHeartbeat, JobInfo } from '../shared';
+import type { HostCapacity } from './placement';
 
 export interface KnownHost {
   id: string;
@@ -10,34 +13,86 @@ export interface KnownHost {
   memoryBytes: number;
   cpus: number;
   lastSeen: number;
-  jobs: number;
+  /** The jobs of its last heartbeat: what was lost if it dies now. */
+  jobs: JobInfo[];
 }
+
+export interface HostPolicy {
+  draining: boolean;
+  removed: boolean;
+}
+
+/** Memory kept for the host itself (engine, agent, page cache): 256 MiB or 10 %, whichever is more. */
+export function reserveBytes(totalBytes: number): number {
+  return Math.max(256 * 1024 * 1024, Math.floor(totalBytes * 0.1));
+}
+
+const liveJob = (j: JobInfo): boolean => j.state === 'starting' || j.state === 'up';
 
 export class HostRegistry {
   private readonly hosts = new Map<string, KnownHost>();
+  private policies = new Map<string, HostPolicy>();
 
-  constructor(private readonly deadAfterMs = 10_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly deadAfterMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  heartbeat(hb: HostHeartbeat): void {
-    this.hosts.set(hb.hostId, {
-      id: hb.hostId,
-      address: hb.address,
-      memoryBytes: hb.memoryBytes,
-      cpus: hb.cpus,
-      lastSeen: this.now(),
-      jobs: hb.jobs.filter((j) => j.state === 'starting' || j.state === 'up').length,
-    });
+  /** Records a heartbeat; true when the host was unknown or dead until now (a pass should run). */
+  heartbeat(hb: HostHeartbeat): boolean {
+    const before = this.hosts.get(hb.hostId);
+    const returning = !before || !this.isAlive(before);
+    this.hosts.set(hb.hostId, { id: hb.hostId, address: hb.address, memoryBytes: hb.memoryBytes, cpus: hb.cpus, lastSeen: this.now(), jobs: hb.jobs });
+    return returning;
+  }
+
+  /** Operators' decisions, from the controller (GET /scheduler/hosts). */
+  setPolicies(list: { id: string; draining: boolean; removed: boolean }[]): void {
+    this.policies = new Map(list.map((h) => [h.id, { draining: h.draining, removed: h.removed }]));
+  }
+
+  policy(id: string): HostPolicy {
+    return this.policies.get(id) ?? { draining: false, removed: false };
+  }
+
+  private isAlive(h: KnownHost): boolean {
+    return h.lastSeen >= this.now() - this.deadAfterMs;
   }
 
   alive(): KnownHost[] {
-    const cutoff = this.now() - this.deadAfterMs;
-    return [...this.hosts.values()].filter((h) => h.lastSeen >= cutoff);
+    return [...this.hosts.values()].filter((h) => this.isAlive(h));
   }
 
-  /** The live host with the fewest jobs; counts the placement so a batch spreads out. */
-  place(): KnownHost | undefined {
-    const [best] = this.alive().sort((a, b) => a.jobs - b.jobs || a.id.localeCompare(b.id));
-    if (best) best.jobs += 1;
-    return best;
+  dead(): KnownHost[] {
+    return [...this.hosts.values()].filter((h) => !this.isAlive(h));
+  }
+
+  get(id: string): KnownHost | undefined {
+    return this.hosts.get(id);
+  }
+
+  /** True when new jobs may land on the host: alive, not draining, not removed. */
+  accepts(id: string): boolean {
+    const h = this.hosts.get(id);
+    const p = this.policy(id);
+    return !!h && this.isAlive(h) && !p.draining && !p.removed;
+  }
+
+  /** True when the host's jobs must move elsewhere (drained or removed). */
+  evacuating(id: string): boolean {
+    const p = this.policy(id);
+    return p.draining || p.removed;
+  }
+
+  /**
+   * Free memory of the hosts that accept jobs: total − reserve − the limits of the live
+   * jobs `running` on them (a job without a reported limit counts `defaultJobBytes`).
+   */
+  capacities(running: readonly JobInfo[], defaultJobBytes: number): HostCapacity[] {
+    const used = new Map<string, number>();
+    for (const j of running) if (liveJob(j)) used.set(j.hostId, (used.get(j.hostId) ?? 0) + (j.memoryBytes ?? defaultJobBytes));
+    return this.alive()
+      .filter((h) => this.accepts(h.id))
+      .map((h) => ({ id: h.id, freeBytes: h.memoryBytes - reserveBytes(h.memoryBytes) - (used.get(h.id) ?? 0) }));
   }
 }

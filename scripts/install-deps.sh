@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(runc crun iproute2 iptables git nats-server debootstrap tar curl ca-certificates attr skopeo umoci docker-registry bzip2 xz-utils zstd gcc libc6-dev conmon util-linux)
+packages=(runc crun iproute2 iptables git nats-server debootstrap tar curl ca-certificates attr skopeo umoci docker-registry bzip2 xz-utils zstd gcc libc6-dev conmon util-linux tini)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

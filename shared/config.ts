@@ -49,11 +49,22 @@ const schema = z.object({
   PAAS_BOOT_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   PAAS_STOP_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
   PAAS_DEFAULT_MEMORY_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  /** New processes a deploy starts ahead of the ones up: empty = the whole formation (preboot), 1 = one by one. */
+  PAAS_DEPLOY_BATCH_SIZE: z.coerce.number().int().positive().optional(),
+  PAAS_DEPLOY_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** The npm registry that builds fetch Node.js and packages from. */
   PAAS_NPM_REGISTRY: z.string().url().default('https://registry.npmjs.org'),
   /** The Debian mirror the build stack is bootstrapped from. */
   PAAS_DEBIAN_MIRROR: z.string().url().default('http://deb.debian.org/debian'),
   PAAS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** 0: this node's engine builds but runs no jobs (its agent is not started); for a control-plane-only node. */
+  PAAS_HOST_JOBS: z.enum(['0', '1']).default('1'),
+  /** The registry images move through, as other hosts reach it (http://host:port); empty: this node's embedded one. */
+  PAAS_REGISTRY_URL: z.string().url().optional(),
+  /** The registry's token (basic-auth password); `paas up` writes its own to <data dir>/secrets/registry-token. */
+  PAAS_REGISTRY_TOKEN: z.string().optional(),
+  /** The address other nodes (routers, hosts) reach this host at; empty: its bridge address. */
+  PAAS_HOST_ADDRESS: z.string().optional(),
 });
 
 export interface PaasConfig {
@@ -77,9 +88,15 @@ export interface PaasConfig {
   bootTimeoutMs: number;
   stopGraceMs: number;
   defaultMemoryBytes: number;
+  deployBatchSize?: number;
+  deployTimeoutMs: number;
   npmRegistry: string;
   debianMirror: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  hostJobs: boolean;
+  registryUrl?: string;
+  registryToken?: string;
+  hostAddress?: string;
 }
 
 /** Parses the environment; throws one error that lists every bad variable and its fix. */
@@ -113,8 +130,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     bootTimeoutMs: c.PAAS_BOOT_TIMEOUT_MS,
     stopGraceMs: c.PAAS_STOP_GRACE_MS,
     defaultMemoryBytes: c.PAAS_DEFAULT_MEMORY_BYTES,
+    deployBatchSize: c.PAAS_DEPLOY_BATCH_SIZE,
+    deployTimeoutMs: c.PAAS_DEPLOY_TIMEOUT_MS,
     npmRegistry: c.PAAS_NPM_REGISTRY.replace(/\/+$/, ''),
     debianMirror: c.PAAS_DEBIAN_MIRROR,
     logLevel: c.PAAS_LOG_LEVEL,
+    hostJobs: c.PAAS_HOST_JOBS === '1',
+    registryUrl: c.PAAS_REGISTRY_URL?.replace(/\/+$/, ''),
+    registryToken: c.PAAS_REGISTRY_TOKEN,
+    hostAddress: c.PAAS_HOST_ADDRESS,
   };
 }

@@ -33,6 +33,13 @@ export const finishBuild = z.object({
   output: z.string().max(BUILD_OUTPUT_LIMIT + 1024).optional(),
   process_types: z.record(z.string(), z.string()).optional(),
   buildpacks: z.array(z.object({ name: z.string(), detected: z.string() })).optional(),
+  /** app.json's startup health checks per process type (builder/app-json.ts reads them). */
+  healthchecks: z
+    .record(
+      z.string(),
+      z.object({ path: z.string().startsWith('/'), timeoutMs: z.number().int().positive().optional(), attempts: z.number().int().positive().max(100).optional() }),
+    )
+    .optional(),
 });
 
 export const interruptBuilds = z.object({
@@ -65,6 +72,7 @@ export const presentBuildRecord = (b: Build) => ({
   created_at: b.createdAt,
   updated_at: b.updatedAt,
   finished_at: b.finishedAt ?? null,
+  healthchecks: b.healthchecks ? (JSON.parse(b.healthchecks) as Record<string, unknown>) : null,
 });
 
 export const appBuildpacks = (app: App): string[] => (app.buildpacks ? (JSON.parse(app.buildpacks) as string[]) : []);
@@ -142,6 +150,7 @@ export function buildRoutes(router: Router<State>, _s: ControllerServices): void
       finishedAt: new Date(),
       processTypes: JSON.stringify(body.process_types ?? {}),
       buildpacks: JSON.stringify(body.buildpacks ?? []),
+      healthchecks: body.healthchecks && Object.keys(body.healthchecks).length ? JSON.stringify(body.healthchecks) : null,
     });
     ctx.body = presentBuildRecord(build);
   });

@@ -1,19 +1,27 @@
-/** /apps/:app/formation (process counts and sizes) and /apps/:app/dynos (its jobs). */
+/** /apps/:app/formation: process counts and sizes (the dynos themselves are in dynos.ts). */
 import { transaction } from '../db';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { InvalidInputError, subjects } from '../../shared';
-import { Build, Formation, Job, Release } from '../models';
+import { Build, Formation, Release } from '../models';
 import { appFor } from './access';
 import type { ControllerServices, State } from './context';
-import { presentFormation, presentJob } from './presenters';
+import { presentFormation } from './presenters';
+import { DEFAULT_SIZE, normalizeSize, SIZE_ALIASES, SIZE_NAMES } from './sizes';
 import { parseBody } from './validate';
 
-export const SIZES = ['standard', 'performance'] as const;
+/** A size name as users type it (Heroku's names, any case, or paas's old ones), stored normalized. */
+export const sizeInput = z
+  .string()
+  .refine((s) => normalizeSize(s) !== null, {
+    message: `unknown size; use one of ${SIZE_NAMES.join(', ')} (\`paas ps:type\` shows their memory and CPUs)`,
+  })
+  .transform((s) => normalizeSize(s) as string)
+  .meta({ description: `one of ${SIZE_NAMES.join(', ')} (also ${Object.keys(SIZE_ALIASES).join(', ')})` });
 
 export const updateFormation = z.object({
   updates: z
-    .array(z.object({ type: z.string(), quantity: z.number().int().min(0).max(100).optional(), size: z.enum(SIZES).optional() }))
+    .array(z.object({ type: z.string(), quantity: z.number().int().min(0).max(100).optional(), size: sizeInput.optional() }))
     .min(1),
 });
 
@@ -43,7 +51,7 @@ export function formationRoutes(router: Router<State>, s: ControllerServices): v
       for (const u of updates) {
         const [f] = await Formation.findOrCreate({
           where: { appId: app.id, type: u.type },
-          defaults: { appId: app.id, type: u.type, quantity: 0, size: 'standard' },
+          defaults: { appId: app.id, type: u.type, quantity: 0, size: DEFAULT_SIZE },
           transaction: t,
         });
         await f.update({ quantity: u.quantity ?? f.quantity, size: u.size ?? f.size }, { transaction: t });
@@ -51,16 +59,5 @@ export function formationRoutes(router: Router<State>, s: ControllerServices): v
       await s.outbox.record(t, { subject: subjects.formationUpdated, value: { app: app.name } });
     });
     ctx.body = (await Formation.findAll({ where: { appId: app.id }, order: [['type', 'ASC']] })).map(presentFormation);
-  });
-
-  router.get('/apps/:app/dynos', async (ctx) => {
-    const app = await appFor(ctx);
-    const jobs = await Job.findAll({ where: { appId: app.id }, order: [['type', 'ASC'], ['createdAt', 'ASC']] });
-    const counters = new Map<string, number>();
-    ctx.body = jobs.map((j) => {
-      const n = (counters.get(j.type) ?? 0) + 1;
-      counters.set(j.type, n);
-      return presentJob(j, app.name, `${j.type}.${n}`);
-    });
   });
 }

@@ -1,5 +1,5 @@
 /** The JSON shapes of the API (snake_case, like Heroku's Platform API). */
-import type { App, Build, Formation, Job, Release } from '../models';
+import type { App, Build, Deploy, Formation, Job, OneOffRequestRow, Release } from '../models';
 import type { AppUrls } from './context';
 
 export const presentApp = (app: App, urls: AppUrls, owner?: string) => ({
@@ -29,13 +29,44 @@ export const presentRelease = (r: Release, currentVersion: number) => ({
   description: r.description,
   build_id: r.buildId,
   current: r.version === currentVersion,
+  status: r.status,
+  status_reason: r.statusReason ?? null,
   created_at: r.createdAt,
+});
+
+export const presentDeploy = (d: Deploy, app: string) => ({
+  id: d.id,
+  app,
+  release: d.release,
+  from: d.fromVersion,
+  status: d.status,
+  reason: d.reason ?? null,
+  created_at: d.createdAt,
+  finished_at: d.finishedAt ?? null,
 });
 
 export const presentFormation = (f: Formation) => ({ type: f.type, quantity: f.quantity, size: f.size });
 
-/** `name` is Heroku's dyno name (web.1), numbered per type in order of creation. */
-export const presentJob = (j: Job, app: string, name: string) => ({
+export interface DynoView {
+  id: string;
+  app: string;
+  /** Heroku's dyno name: web.1, run.4821. */
+  name: string;
+  type: string;
+  release: number;
+  host: string | null;
+  /** starting, up, crashed, down; `requested` for a one-off waiting for a host. */
+  state: string;
+  ip: string | null;
+  port: number | null;
+  size: string | null;
+  one_off: boolean;
+  reason: string | null;
+  updated_at: Date;
+  created_at: Date;
+}
+
+export const presentJob = (j: Job, app: string, name: string, size: string | null): DynoView => ({
   id: j.id,
   app,
   name,
@@ -45,5 +76,26 @@ export const presentJob = (j: Job, app: string, name: string) => ({
   state: j.state,
   ip: j.ip,
   port: j.port,
+  size,
+  one_off: j.oneOff ?? false,
+  reason: j.reason ?? null,
   updated_at: j.updatedAt,
+  created_at: j.createdAt,
+});
+
+export const presentOneOffRequest = (r: OneOffRequestRow, app: string, release = 0): DynoView => ({
+  id: r.id,
+  app,
+  name: r.dyno,
+  type: 'run',
+  release,
+  host: null,
+  state: 'requested',
+  ip: null,
+  port: null,
+  size: r.size,
+  one_off: true,
+  reason: null,
+  updated_at: r.createdAt,
+  created_at: r.createdAt,
 });

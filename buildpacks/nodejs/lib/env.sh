@@ -10,7 +10,7 @@ export_env_dir() {
   for file in "$env_dir"/*; do
     [[ -f "$file" ]] || continue
     name=${file##*/}
-    if [[ "$name" =~ ^(NODE_ENV|NODE_OPTIONS|NODE_VERBOSE|NODE_MODULES_CACHE|NPM_CONFIG_[A-Za-z0-9_]+|npm_config_[A-Za-z0-9_]+)$ ]]; then
+    if [[ "$name" =~ ^(NODE_ENV|NODE_OPTIONS|NODE_VERBOSE|NODE_MODULES_CACHE|NODE_VERSION_LOOKUP_MINUTES|NPM_CONFIG_[A-Za-z0-9_]+|npm_config_[A-Za-z0-9_]+)$ ]]; then
       export "$name=$(<"$file")"
     fi
   done

@@ -7,14 +7,37 @@ YARN_DEFAULT_SHA512=a6b2f7906b721bba3d67d4aff083df04dad64c399707841b7acf00f6b133
 PNPM_DEFAULT_VERSION=9.15.9
 PNPM_DEFAULT_SHA512=68046141893c66fad01c079231128e9afb89ef87e2691d69e4d40eee228988295fd4682181bae55b58418c3a253bde65a505ec7c5f9403ece5cc3cd37dcf2531
 
-pkg_get() { "$BOOT_NODE" "$BP_DIR/lib/package-json.js" get "$BUILD_DIR/package.json" "$1"; }
-has_script() { "$BOOT_NODE" "$BP_DIR/lib/package-json.js" has-script "$BUILD_DIR/package.json" "$1"; }
+# read_package_json: what the compile asks of package.json, read once into PKG (package-json.js
+# summary): a node start per question cost ~1 s per build. Fails (exit 1) on an invalid package.json.
+read_package_json() {
+  local summary
+  summary=$(mktemp "$NODE_CACHE/.tmp.XXXXXX")
+  "$BOOT_NODE" "$BP_DIR/lib/package-json.js" summary "$BUILD_DIR/package.json" >"$summary" || exit 1
+  mapfile -t PKG <"$summary"
+  rm -f "$summary"
+}
+
+pkg_get() {
+  case "$1" in
+    engines.node) printf '%s' "${PKG[0]}" ;;
+    engines.npm) printf '%s' "${PKG[1]}" ;;
+    *) "$BOOT_NODE" "$BP_DIR/lib/package-json.js" get "$BUILD_DIR/package.json" "$1" ;;
+  esac
+}
+pkg_package_manager() { printf '%s' "${PKG[2]}"; }
+has_script() {
+  case "$1" in
+    heroku-postbuild) [[ "${PKG[3]}" == 1 ]] ;;
+    build) [[ "${PKG[4]}" == 1 ]] ;;
+    *) "$BOOT_NODE" "$BP_DIR/lib/package-json.js" has-script "$BUILD_DIR/package.json" "$1" ;;
+  esac
+}
 
 # choose_manager: prints "NAME SOURCE" — packageManager in package.json wins (as with corepack),
 # else the lockfile: yarn.lock → yarn, pnpm-lock.yaml → pnpm, anything else → npm.
 choose_manager() {
   local declared lockfiles=()
-  declared=$("$BOOT_NODE" "$BP_DIR/lib/package-json.js" package-manager "$BUILD_DIR/package.json") || return 1
+  declared=$(pkg_package_manager)
   if [[ -n "$declared" ]]; then
     echo "${declared%% *} packageManager"
     return 0
@@ -38,7 +61,7 @@ choose_manager() {
 # corepack's +algo.hex when given), else the pinned default.
 tool_version() {
   local name=$1 declared dname dversion dalgo dhex info
-  declared=$("$BOOT_NODE" "$BP_DIR/lib/package-json.js" package-manager "$BUILD_DIR/package.json")
+  declared=$(pkg_package_manager)
   read -r dname dversion dalgo dhex <<<"$declared"
   if [[ "$dname" != "$name" ]]; then
     echo "$2 sha512 $3"
@@ -104,6 +127,11 @@ prune_dev_dependencies() {
   local manager=$1
   if [[ "${NPM_CONFIG_PRODUCTION:-}" == false || "${YARN_PRODUCTION:-}" == false ]]; then
     detail "Skipping because NPM_CONFIG_PRODUCTION or YARN_PRODUCTION is false"
+    return 0
+  fi
+  # Nothing to remove, and a prune is a second full pass of the package manager (~1 s).
+  if [[ "${PKG[5]}" != 1 ]]; then
+    detail "No devDependencies in package.json: nothing to prune"
     return 0
   fi
   case "$manager" in

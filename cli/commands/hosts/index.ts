@@ -1,20 +1,20 @@
 import { Flags } from '@oclif/core';
-import type { HostView } from '../../../controller/hosts';
 import { BaseCommand } from '../../base';
+import { gib, hostState } from '../../host-format';
 
 export default class Hosts extends BaseCommand {
-  static override description = 'list the hosts of the cluster: health, capacity, jobs (operators)';
+  static override description = 'list the hosts of the cluster: health, draining, capacity, jobs (operators)';
   static override examples = ['$ paas hosts', '$ paas hosts --json'];
   static override flags = { json: Flags.boolean({ description: 'output as JSON' }) };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Hosts);
-    const hosts = await this.client().request<HostView[]>('GET', '/hosts');
+    const hosts = await this.client().hosts();
     if (flags.json) return this.log(JSON.stringify(hosts, null, 2));
     if (hosts.length === 0) return this.log('No host has reported in yet.');
     this.table(
-      hosts.map((h) => ({ id: h.id, health: h.alive ? 'up' : 'down', address: h.address, memory: `${Math.round(h.memory_bytes / 2 ** 30)} GiB`, cpus: h.cpus, jobs: h.jobs, runtime: h.runtime })),
-      ['id', 'health', 'address', 'memory', 'cpus', 'jobs', 'runtime'],
+      hosts.map((h) => ({ id: h.id, state: hostState(h), address: h.address ?? '?', memory: gib(h.memory_bytes), cpus: h.cpus ?? '?', jobs: h.jobs, runtime: h.runtime ?? '?' })),
+      ['id', 'state', 'address', 'memory', 'cpus', 'jobs', 'runtime'],
     );
   }
 }

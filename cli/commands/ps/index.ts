@@ -1,8 +1,10 @@
 import { Flags } from '@oclif/core';
+import type { DynoInfo } from '../../../controller';
 import { appFlags, BaseCommand } from '../../base';
+import { ago } from '../../time';
 
 export default class Ps extends BaseCommand {
-  static override description = 'list the processes (dynos) of an app';
+  static override description = "list the processes (dynos) of an app: name, state and since when, release, host, size";
   static override examples = ['$ paas ps -a hello', '$ paas ps --json'];
   static override flags = { ...appFlags, json: Flags.boolean({ description: 'output as JSON' }) };
 
@@ -12,14 +14,28 @@ export default class Ps extends BaseCommand {
     const client = this.client();
     const [dynos, formation] = await Promise.all([client.dynos(app), client.formation(app)]);
     if (flags.json) return this.log(JSON.stringify(dynos, null, 2));
-    if (dynos.length === 0) return this.log(`No processes are running on ${app}. Formation: ${formation.map((f) => `${f.type}=${f.quantity}`).join(' ') || 'none'}.`);
-    for (const type of [...new Set(dynos.map((d) => d.type))]) {
-      const size = formation.find((f) => f.type === type)?.size ?? 'standard';
-      this.log(`=== ${type} (${size}): ${dynos.filter((d) => d.type === type).length}`);
-      for (const d of dynos.filter((x) => x.type === type)) {
-        this.log(`${d.name}: ${d.state} ${new Date(d.updated_at).toISOString()}  v${d.release}  host ${d.host}`);
-      }
-      this.log('');
+    if (dynos.length === 0) {
+      this.log(`No dynos on ${app}. Formation: ${formation.map((f) => `${f.type}=${f.quantity}:${f.size}`).join(' ') || 'none (push code first)'}.`);
+      if (formation.some((f) => f.quantity > 0)) this.log(`They are being started; see \`paas ps -a ${app}\` again in a moment.`);
+      return;
     }
+    // Heroku's layout: one block per type, one-offs first, each dyno with its state and since when.
+    const oneOffs = dynos.filter((d) => d.one_off);
+    if (oneOffs.length) this.block('run: one-off processes', oneOffs, (d) => `${d.name} (${d.size ?? '?'})`);
+    for (const type of [...new Set(dynos.filter((d) => !d.one_off).map((d) => d.type))]) {
+      const list = dynos.filter((d) => !d.one_off && d.type === type);
+      const f = formation.find((x) => x.type === type);
+      this.block(`${type} (${f?.size ?? list[0].size ?? '?'}): ${list.length}${f && f.quantity !== list.length ? ` (formation: ${f.quantity})` : ''}`, list, (d) => d.name);
+    }
+  }
+
+  private block(title: string, dynos: DynoInfo[], label: (d: DynoInfo) => string): void {
+    this.log(`=== ${title}`);
+    for (const d of dynos) {
+      const since = new Date(d.updated_at);
+      const where = d.host ? `v${d.release} on ${d.host}` : `v${d.release}, waiting for a host`;
+      this.log(`${label(d)}: ${d.state} ${since.toISOString().replace('T', ' ').slice(0, 19)} (~ ${ago(since)})  ${where}${d.reason ? `  ${d.reason}` : ''}`);
+    }
+    this.log('');
   }
 }

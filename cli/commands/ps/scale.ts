@@ -1,13 +1,14 @@
 import { Args } from '@oclif/core';
+import { normalizeSize, SIZE_NAMES } from '../../../controller/api/sizes';
 import { appFlags, BaseCommand } from '../../base';
 
-const SCALE = /^([A-Za-z0-9_-]+)(?:=(\d+)|([+-]\d+))?(?::([a-z]+))?$/;
+const SCALE = /^([A-Za-z0-9_-]+?)(?:=(\d+)|([+-]\d+))?(?::([A-Za-z0-9-]+))?$/;
 
 export default class PsScale extends BaseCommand {
   static override description = 'change the number (and size) of processes per type';
   static override aliases = ['scale'];
   static override strict = false;
-  static override examples = ['$ paas ps:scale web=5 worker=2 -a hello', '$ paas scale web+2', '$ paas scale web=2:performance'];
+  static override examples = ['$ paas ps:scale web=5 worker=2 -a hello', '$ paas scale web+2', '$ paas scale web=2:standard-2x'];
   static override args = { changes: Args.string({ description: 'TYPE=N, TYPE+N, TYPE-N, optionally :SIZE' }) };
   static override flags = { ...appFlags };
 
@@ -23,6 +24,7 @@ export default class PsScale extends BaseCommand {
     const updates = (argv as string[]).map((arg) => {
       const m = SCALE.exec(arg);
       if (!m || (!m[2] && !m[3] && !m[4])) this.error(`Invalid argument ${arg}. Use TYPE=N, TYPE+N or TYPE-N, like web=2.`, { exit: 1 });
+      if (m[4] && !normalizeSize(m[4])) this.error(`Unknown size ${m[4]} in ${arg}. Sizes: ${SIZE_NAMES.join(', ')} (see \`paas ps:type\`).`, { exit: 1 });
       const now = current.find((f) => f.type === m[1])?.quantity ?? 0;
       const quantity = m[2] !== undefined ? Number(m[2]) : m[3] !== undefined ? Math.max(0, now + Number(m[3])) : undefined;
       return { type: m[1], quantity, size: m[4] };

@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
 
 export default class Releases extends BaseCommand {
-  static override description = 'list the releases of an app, newest first';
-  static override examples = ['$ paas releases -a hello'];
+  static override description = 'list the releases of an app, newest first, with failed or deploying ones marked';
+  static override examples = ['$ paas releases -a hello', '$ paas releases --json'];
   static override flags = { ...appFlags, json: Flags.boolean({ description: 'output as JSON' }) };
 
   async run(): Promise<void> {
@@ -12,6 +12,10 @@ export default class Releases extends BaseCommand {
     const releases = await this.client().releases(app);
     if (flags.json) return this.log(JSON.stringify(releases, null, 2));
     this.log(`=== ${app} Releases`);
-    for (const r of releases) this.log(`v${r.version}  ${r.description.padEnd(40)}  ${new Date(r.created_at).toISOString()}${r.current ? '  (current)' : ''}`);
+    // The status column reads like Heroku's release phase: only what is not plainly deployed is spelled out.
+    for (const r of releases) {
+      const status = r.status === 'failed' ? `failed: ${r.status_reason ?? 'see paas releases:info'}` : r.status === 'pending' ? 'deploying' : '';
+      this.log(`v${r.version}  ${r.description.padEnd(40)}  ${new Date(r.created_at).toISOString()}${r.current ? '  (current)' : ''}${status ? `  ${status}` : ''}`.trimEnd());
+    }
   }
 }

@@ -18,6 +18,7 @@ export default class ReleasesInfo extends BaseCommand {
     this.log(`=== Release v${release.version}${release.current ? ' (current)' : ''}`);
     this.log(`Description: ${release.description}`);
     this.log(`Build:       ${release.build_id ?? 'none'}`);
+    this.log(`Status:      ${release.status}${release.status_reason ? ` (${release.status_reason})` : ''}`);
     this.log(`When:        ${new Date(release.created_at).toISOString()}`);
     this.log('');
     this.log('=== Config vars');

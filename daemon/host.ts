@@ -1,0 +1,68 @@
+/**
+ * An engine host and nothing else (`paas host`): the engine, its operator API (unix
+ * socket) and the agent, on the cluster's NATS (NATS_URL, required). It builds nothing
+ * and serves no API: the control plane's scheduler places jobs on it, and images it
+ * lacks are pulled from the cluster's registry (PAAS_REGISTRY_TOKEN is its credential).
+ * Containers keep running when it stops; the next start with the same data dir
+ * re-adopts them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openEngine, parseCidr, setPullCredentials, startAgent, startEngineApi, type AgentHandle, type EngineApi, type RegistryCredentials } from '../engine';
+import { connectNats, errorMessage, InvalidInputError, type Logger, type PaasConfig } from '../shared';
+
+export interface EngineHost {
+  engine: EngineApi;
+  agent: AgentHandle;
+  /** Where routers and other hosts reach this host's containers (heartbeats carry it). */
+  address: string;
+  /** The containers' subnet (CIDR): the route other nodes need is `subnet via address`. */
+  subnet: string;
+  stop(): Promise<void>;
+}
+
+/** The registry credential of a node: the embedded registry accepts any user name and its token. */
+export function registryCredentials(token: string | undefined): RegistryCredentials | undefined {
+  return token ? { username: 'paas', password: token } : undefined;
+}
+
+export async function startEngineHost(config: PaasConfig, log: Logger): Promise<EngineHost> {
+  if (!config.natsUrl) {
+    throw new InvalidInputError('paas host joins a cluster: set NATS_URL to the control plane\'s NATS (e.g. nats://10.0.0.1:4222).', 'bad_config');
+  }
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of stops.reverse()) await s().catch((err) => log.warn('stop step failed', { err: errorMessage(err) }));
+  };
+  try {
+    const nc = await connectNats(config.natsUrl, `paas-host-${config.hostId}`, log.child('nats'));
+    stops.push(async () => void (await nc.drain()));
+    const engineDir = path.join(config.dataDir, 'engine');
+    const engine = await openEngine(
+      { dataDir: engineDir, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror },
+      log.child('engine'),
+    );
+    stops.push(() => engine.close());
+    const engineApi = await startEngineApi(engine, engineDir, log.child('engine-api'));
+    stops.push(() => engineApi.close());
+    setPullCredentials(engine, registryCredentials(config.registryToken));
+    const address = config.hostAddress ?? engine.bridgeAddress;
+    const subnet = parseCidr(config.bridgeCidr).subnet;
+    const agent = startAgent({
+      engine,
+      nc,
+      hostId: config.hostId,
+      address,
+      subnet,
+      log: log.child('agent'),
+      bootTimeoutMs: config.bootTimeoutMs,
+      stopGraceMs: config.stopGraceMs,
+    });
+    stops.push(() => agent.stop());
+    return { engine, agent, address, subnet, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

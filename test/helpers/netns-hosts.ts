@@ -1,0 +1,278 @@
+/**
+ * Several paas hosts on one machine, each in its own network namespace with its own
+ * address, as separate machines on one LAN would be (issue #6, T14):
+ *
+ *   root ns: bridge paasnet0 10.86.0.1/24 ── veth paasv<i> ── netns paasn<i>: uplink 10.86.0.1<i>
+ *            route 10.87.<i>.0/24 via 10.86.0.1<i>          `paas host`, its bridge paasnb<i> 10.87.<i>.1/24
+ *
+ * Routed container subnets: every host owns a /24 for its containers and the other
+ * nodes route it to the host's address, so the router (in the root namespace) reaches
+ * any container at its own IP, without NAT or published ports. The host's netfilter
+ * rules (the engine's INPUT DROP for traffic from its bridge) live in its namespace,
+ * as they would on a machine of its own.
+ *
+ * `paas host` is started with `nsenter --net` rather than `ip netns exec`: the latter
+ * also gives the process a mount namespace of its own, which would hide the host's
+ * overlay mounts and its containers' netns mounts from the root namespace (and from a
+ * restarted host process, and from this teardown).
+ *
+ * NATS for the cluster is a nats-server listening on 10.86.0.1 only, on a free port.
+ * The namespaces and NATS come up at start; each `paas host` when the test says
+ * (it needs the control plane's registry token first).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './ports';
+import { ROOT, sleep } from './paas';
+
+export const LAN_BRIDGE = 'paasnet0';
+export const LAN_GATEWAY = '10.86.0.1';
+/** The control plane's own engine bridge (it builds, in the root namespace): 10.87.0.0/24, next to the hosts' subnets. */
+export const CONTROL_BRIDGE = 'paasnb0';
+export const CONTROL_BRIDGE_CIDR = '10.87.0.1/24';
+const BIN = path.join(ROOT, 'bin', 'paas');
+
+export interface NetnsHost {
+  index: number;
+  id: string;
+  netns: string;
+  /** The root-namespace end of the host's uplink (down = the host is cut off). */
+  rootVeth: string;
+  address: string;
+  subnet: string;
+  dataDir: string;
+  output(): string;
+  running(): boolean;
+}
+
+export interface NetnsCluster {
+  natsUrl: string;
+  hosts: NetnsHost[];
+  /** Starts (or restarts, with the same data dir and environment) `paas host` in host i's namespace. */
+  startHost(index: number, env?: Record<string, string>): Promise<void>;
+  /**
+   * Hard stop: the uplink goes down and every process in the host's namespace (the
+   * `paas host` process, conmon) gets SIGKILL. The containers (their own namespaces)
+   * are killed too unless `keepContainers`: then they run on, unreachable, as on a host
+   * cut off by the network, and a restarted `paas host` finds them running (duplicates).
+   */
+  killHost(index: number, options?: { keepContainers?: boolean }): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  hosts: number;
+}
+
+function run(cmd: string, args: string[], allowFail = false): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0 && !allowFail) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
+  return r.stdout ?? '';
+}
+
+const hostNames = (i: number) => ({
+  id: `nshost-${i}`,
+  netns: `paasn${i}`,
+  rootVeth: `paasv${i}`,
+  address: `10.86.0.1${i}`,
+  subnet: `10.87.${i}.0/24`,
+  bridge: `paasnb${i}`,
+  bridgeCidr: `10.87.${i}.1/24`,
+});
+
+function netnsPids(netns: string): number[] {
+  return run('ip', ['netns', 'pids', netns], true)
+    .split('\n')
+    .filter((p) => /^\d+$/.test(p.trim()))
+    .map(Number);
+}
+
+/** Every pid of a host: those in its namespace (the host process, conmon) and in its containers' namespaces. */
+function hostPids(netns: string, dataDir: string | undefined): number[] {
+  const pids = new Set<number>(netnsPids(netns));
+  const containers = dataDir ? path.join(dataDir, 'engine', 'containers') : undefined;
+  if (containers && fs.existsSync(containers)) {
+    // By namespace, never by pid file: a stale pid may belong to someone else by now.
+    for (const id of fs.readdirSync(containers)) {
+      const netnsName = containerNetns(containers, id);
+      if (netnsName) for (const pid of netnsPids(netnsName)) pids.add(pid);
+    }
+  }
+  return [...pids];
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function containerNetns(containersDir: string, id: string): string | undefined {
+  try {
+    return (JSON.parse(readOr(path.join(containersDir, id, 'state.json'))) as { netns?: string }).netns;
+  } catch {
+    return undefined;
+  }
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** What a host leaves behind once its processes are dead: runtime state, cgroups, mounts, namespaces. */
+function removeHostLeftovers(netns: string, dataDir: string): void {
+  const containers = path.join(dataDir, 'engine', 'containers');
+  if (fs.existsSync(containers)) {
+    for (const id of fs.readdirSync(containers)) {
+      run('runc', ['--root', path.join(dataDir, 'engine', 'runtime'), 'delete', '-f', id], true);
+      run('umount', ['-l', path.join(containers, id, 'rootfs')], true);
+      const n = containerNetns(containers, id);
+      if (n) run('ip', ['netns', 'del', n], true);
+    }
+  }
+  // Layers and anything else mounted under the data dir.
+  for (const line of readOr('/proc/self/mounts').split('\n').reverse()) {
+    const target = line.split(' ')[1];
+    if (target?.startsWith(dataDir + '/')) run('umount', ['-l', target], true);
+  }
+  run('ip', ['netns', 'del', netns], true);
+}
+
+/** A root-namespace engine bridge and the engine's iptables rules naming it or its subnet. */
+function removeRootBridge(name: string, subnet: string): void {
+  let table = '';
+  for (const line of run('iptables-save', [], true).split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    else if (line.startsWith('-A ') && (line.includes(` ${name} `) || line.endsWith(` ${name}`) || line.includes(subnet))) {
+      run('iptables', ['-w', '-t', table, '-D', ...line.slice(3).split(' ')], true);
+    }
+  }
+  run('ip', ['link', 'del', name], true);
+}
+
+export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsCluster> {
+  if (process.getuid?.() !== 0) throw new Error('netns hosts need root');
+  // One fixed place, so that a run that died before its teardown is cleaned up by the next.
+  const base = path.join(os.tmpdir(), 'paas-netns-cluster');
+  const procs = new Map<number, { child: ChildProcess; out: string }>();
+  let nats: ChildProcess | undefined;
+
+  for (let i = 1; i <= options.hosts; i++) {
+    const n = hostNames(i);
+    killAll(hostPids(n.netns, path.join(base, `host${i}`)));
+  }
+  await sleep(200);
+  for (let i = 1; i <= options.hosts; i++) removeHostLeftovers(hostNames(i).netns, path.join(base, `host${i}`));
+  run('ip', ['link', 'del', LAN_BRIDGE], true);
+  removeRootBridge(CONTROL_BRIDGE, '10.87.0.0/24');
+  fs.rmSync(base, { recursive: true, force: true });
+  fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+
+  const teardown = async (): Promise<void> => {
+    for (const [i, p] of procs) {
+      const n = hostNames(i);
+      killAll(hostPids(n.netns, path.join(base, `host${i}`)));
+      p.child.kill('SIGKILL');
+    }
+    await sleep(300);
+    for (let i = 1; i <= options.hosts; i++) removeHostLeftovers(hostNames(i).netns, path.join(base, `host${i}`));
+    nats?.kill('SIGKILL');
+    run('ip', ['link', 'del', LAN_BRIDGE], true); // its routes go with it
+    removeRootBridge(CONTROL_BRIDGE, '10.87.0.0/24');
+    fs.rmSync(base, { recursive: true, force: true });
+  };
+
+  try {
+    run('ip', ['link', 'add', LAN_BRIDGE, 'type', 'bridge']);
+    run('ip', ['addr', 'add', `${LAN_GATEWAY}/24`, 'dev', LAN_BRIDGE]);
+    run('ip', ['link', 'set', LAN_BRIDGE, 'up']);
+    fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1\n');
+    for (let i = 1; i <= options.hosts; i++) {
+      const n = hostNames(i);
+      run('ip', ['netns', 'add', n.netns]);
+      run('ip', ['link', 'add', n.rootVeth, 'type', 'veth', 'peer', 'name', 'uplink', 'netns', n.netns]);
+      run('ip', ['link', 'set', n.rootVeth, 'master', LAN_BRIDGE, 'up']);
+      for (const args of [['link', 'set', 'lo', 'up'], ['addr', 'add', `${n.address}/24`, 'dev', 'uplink'], ['link', 'set', 'uplink', 'up'], ['route', 'add', 'default', 'via', LAN_GATEWAY]]) {
+        run('ip', ['-n', n.netns, ...args]);
+      }
+      run('ip', ['route', 'add', n.subnet, 'via', n.address]);
+    }
+
+    const natsPort = await freePort();
+    nats = spawn('nats-server', ['-a', LAN_GATEWAY, '-p', String(natsPort), '-js', '-sd', path.join(base, 'nats')], { stdio: 'ignore' });
+    const natsUrl = `nats://${LAN_GATEWAY}:${natsPort}`;
+    for (let i = 0; i < 50 && run('ss', ['-ltnH', `sport = :${natsPort}`], true).trim() === ''; i++) await sleep(100);
+
+    const hosts: NetnsHost[] = [];
+    for (let i = 1; i <= options.hosts; i++) {
+      const n = hostNames(i);
+      const dataDir = path.join(base, `host${i}`);
+      hosts.push({
+        index: i,
+        id: n.id,
+        netns: n.netns,
+        rootVeth: n.rootVeth,
+        address: n.address,
+        subnet: n.subnet,
+        dataDir,
+        output: () => procs.get(i)?.out ?? '',
+        running: () => {
+          const c = procs.get(i)?.child;
+          return !!c && c.exitCode === null && c.signalCode === null;
+        },
+      });
+    }
+
+    const envOf = new Map<number, Record<string, string>>();
+    const startHost = async (i: number, env?: Record<string, string>): Promise<void> => {
+      const n = hostNames(i);
+      if (env) envOf.set(i, env);
+      run('ip', ['link', 'set', n.rootVeth, 'up']);
+      const child = spawn('nsenter', [`--net=/run/netns/${n.netns}`, '--', process.execPath, BIN, 'host'], {
+        env: {
+          ...process.env,
+          ...envOf.get(i),
+          NATS_URL: natsUrl,
+          PAAS_DATA_DIR: path.join(base, `host${i}`),
+          PAAS_HOST_ID: n.id,
+          PAAS_HOST_ADDRESS: n.address,
+          PAAS_BRIDGE_NAME: n.bridge,
+          PAAS_BRIDGE_CIDR: n.bridgeCidr,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const p = { child, out: '' };
+      procs.set(i, p);
+      child.stdout?.setEncoding('utf8').on('data', (d: string) => (p.out += d));
+      child.stderr?.setEncoding('utf8').on('data', (d: string) => (p.out += d));
+      const deadline = Date.now() + 60_000;
+      while (!p.out.includes(`paas host ${n.id} is up`)) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`paas host ${n.id} did not start:\n${p.out.slice(-4000)}`);
+        await sleep(100);
+      }
+    };
+
+    const killHost = async (i: number, killOptions: { keepContainers?: boolean } = {}): Promise<void> => {
+      const n = hostNames(i);
+      run('ip', ['link', 'set', n.rootVeth, 'down']);
+      killAll(killOptions.keepContainers ? netnsPids(n.netns) : hostPids(n.netns, path.join(base, `host${i}`)));
+      procs.get(i)?.child.kill('SIGKILL');
+      await sleep(100);
+    };
+
+    return { natsUrl, hosts, startHost, killHost, teardown };
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+}
