@@ -7,6 +7,7 @@ import { benchContainers } from './containers';
 import { benchPull } from '../engine/image-bench';
 import { benchPush } from './push';
 import { benchRouter } from './router';
+import { benchRouterLog } from './router-log';
 import { benchScale } from './scale';
 import { benchScheduler } from './scheduler';
 import { printTable, type BenchResult } from './table';
@@ -14,6 +15,7 @@ import { printTable, type BenchResult } from './table';
 async function main(): Promise<void> {
   const results: BenchResult[] = [];
   results.push(...(await benchRouter()));
+  results.push(...(await benchRouterLog()));
   results.push(...(await benchApi()));
   results.push(...benchScheduler());
   if (process.getuid?.() === 0) {

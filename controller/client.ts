@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { PaasError, UnavailableError } from '../shared';
+import type { RouterTls, SniEndpoint } from './api/certs';
 import type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost } from './api/scheduling';
 export { DOCKERFILE_BUILDER } from './api/scheduling';
 
@@ -123,6 +124,7 @@ export interface HostInfo {
   draining: boolean;
 }
 export type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost };
+export type { RouterCert, RouterTls, SniEndpoint } from './api/certs';
 
 export class ControllerClient {
   constructor(
@@ -287,6 +289,29 @@ export class ControllerClient {
   }
   route(app: string) {
     return this.request<Route>('GET', `/routes/${encodeURIComponent(app)}`);
+  }
+  certs(app: string) {
+    return this.request<SniEndpoint[]>('GET', `/apps/${encodeURIComponent(app)}/sni-endpoints`);
+  }
+  cert(app: string, idOrName: string) {
+    return this.request<SniEndpoint>('GET', `/apps/${encodeURIComponent(app)}/sni-endpoints/${encodeURIComponent(idOrName)}`);
+  }
+  /** PEM chain (leaf first) and unencrypted PEM key; `domains` limits it to some of the app's domains. */
+  addCert(app: string, cert: { certificate_chain: string; private_key: string; domains?: string[] }) {
+    return this.request<SniEndpoint>('POST', `/apps/${encodeURIComponent(app)}/sni-endpoints`, cert);
+  }
+  removeCert(app: string, idOrName: string) {
+    return this.request<SniEndpoint>('DELETE', `/apps/${encodeURIComponent(app)}/sni-endpoints/${encodeURIComponent(idOrName)}`);
+  }
+  httpsSettings(app: string) {
+    return this.request<{ force_https: boolean }>('GET', `/apps/${encodeURIComponent(app)}/https`);
+  }
+  setForceHttps(app: string, forceHttps: boolean) {
+    return this.request<{ force_https: boolean }>('PATCH', `/apps/${encodeURIComponent(app)}/https`, { force_https: forceHttps });
+  }
+  /** Operators (routers): every certificate with its decrypted key. */
+  routerTls() {
+    return this.request<RouterTls>('GET', '/router/tls');
   }
 }
 

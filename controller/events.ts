@@ -14,7 +14,7 @@ import { OutboxEvent } from './models';
 export type Event =
   | { subject: typeof subjects.releaseCreated; value: { app: string; version: number } }
   | {
-      subject: typeof subjects.formationUpdated | typeof subjects.routesChanged | typeof subjects.appDeleted | typeof subjects.oneOffRequested;
+      subject: typeof subjects.formationUpdated | typeof subjects.routesChanged | typeof subjects.appDeleted | typeof subjects.oneOffRequested | typeof subjects.certsChanged;
       value: { app: string };
     }
   | { subject: typeof subjects.dynosRestart; value: { app: string; type?: string; dyno?: string } }

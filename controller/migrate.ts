@@ -9,12 +9,14 @@ import * as m001 from './migrations/001-initial';
 import * as m002 from './migrations/002-outbox-access-domains';
 import * as m003 from './migrations/003-build-records';
 import * as m004 from './migrations/004-deploys-hosts-one-offs';
+import * as m005 from './migrations/005-certs';
 
 const MIGRATIONS = [
   { name: '001-initial', ...m001 },
   { name: '002-outbox-access-domains', ...m002 },
   { name: '003-build-records', ...m003 },
   { name: '004-deploys-hosts-one-offs', ...m004 },
+  { name: '005-certs', ...m005 },
 ];
 
 export async function migrate(sequelize: Sequelize): Promise<string[]> {

@@ -6,6 +6,7 @@
  * versioned migrations in migrations/ (migrate.ts); these are the models over them.
  */
 import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type CreationOptional, type Sequelize } from 'sequelize';
+import { defineCertModels } from './cert-models';
 
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<number>;
@@ -332,4 +333,5 @@ export function defineModels(sequelize: Sequelize): void {
     { id, appId: { type: DataTypes.INTEGER, allowNull: false }, hostname: { type: DataTypes.STRING(253), allowNull: false }, createdAt: DataTypes.DATE },
     { sequelize, tableName: 'domains' },
   );
+  defineCertModels(sequelize);
 }

@@ -11,6 +11,7 @@ import { createBuild, finishBuild, interruptBuilds, putBuildpacks } from './api/
 import { addCollaboratorBody } from './api/collaborators';
 import { patchConfig } from './api/config';
 import { addDomainBody } from './api/domains';
+import { addCertBody, httpsSettingsBody } from './api/certs';
 import { finishDeployBody, startDeployBody } from './api/deploys';
 import { runDyno } from './api/dynos';
 import { updateFormation } from './api/formation';
@@ -73,6 +74,13 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/apps/{app}/domains', summary: 'host names the router serves for the app' },
   { method: 'post', path: '/apps/{app}/domains', summary: 'add a custom domain (exact or *.wildcard)', body: addDomainBody },
   { method: 'delete', path: '/apps/{app}/domains/{hostname}', summary: 'remove a custom domain' },
+  { method: 'get', path: '/apps/{app}/sni-endpoints', summary: "the app's TLS certificates and the domains each serves" },
+  { method: 'post', path: '/apps/{app}/sni-endpoints', summary: 'add a TLS certificate (PEM chain and unencrypted key; checked, key stored encrypted)', body: addCertBody },
+  { method: 'get', path: '/apps/{app}/sni-endpoints/{endpoint}', summary: 'one certificate (id or name)' },
+  { method: 'delete', path: '/apps/{app}/sni-endpoints/{endpoint}', summary: 'remove a certificate' },
+  { method: 'get', path: '/apps/{app}/https', summary: 'whether plain HTTP requests are redirected to HTTPS' },
+  { method: 'patch', path: '/apps/{app}/https', summary: 'turn the HTTP→HTTPS redirect (301) on or off', body: httpsSettingsBody },
+  { method: 'get', path: '/router/tls', summary: 'every certificate with its key and the apps forcing HTTPS (routers)', admin: true },
   { method: 'get', path: '/hosts', summary: 'hosts and their health', admin: true },
   { method: 'get', path: '/hosts/{id}', summary: 'a host', admin: true },
   { method: 'post', path: '/hosts/{id}/actions/drain', summary: 'drain a host: nothing new lands on it and its jobs move', admin: true },

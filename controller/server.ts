@@ -24,6 +24,7 @@ import { releaseRoutes } from './api/releases';
 import { schedulingRoutes } from './api/scheduling';
 import { collaboratorRoutes } from './api/collaborators';
 import { domainRoutes } from './api/domains';
+import { certRoutes } from './api/certs';
 import { hostRoutes } from './api/hosts';
 import { idempotency } from './api/idempotency';
 import { nextPageLink } from './api/pagination';
@@ -68,6 +69,7 @@ export function createApi(s: ControllerServices): Koa<State> {
   userRoutes(authed);
   collaboratorRoutes(authed);
   domainRoutes(authed, s);
+  certRoutes(authed, s);
   hostRoutes(authed, s);
 
   routesOf.set(app, [open, authed]);

@@ -38,7 +38,7 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
   outbox.start();
   const hosts = new HostDirectory();
   if (o.nc) hosts.watch(o.nc, o.log.child('hosts'));
-  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500 });
+  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir });
   const { server, port } = await listen(api, o.port, o.bindAddress);
   const host = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
   o.log.info('controller listening', { port });

@@ -106,7 +106,20 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
     });
     stops.push(() => scheduler.stop());
 
-    const router = await startRouter({ client, nc, log: log.child('router'), port: config.routerPort, bindAddress: config.bindAddress });
+    const router = await startRouter({
+      client,
+      nc,
+      log: log.child('router'),
+      port: config.routerPort,
+      httpsPort: config.routerHttpsPort,
+      dataDir: config.dataDir,
+      domain: config.domain,
+      bindAddress: config.bindAddress,
+      hostId: config.hostId,
+      workers: { count: config.routerWorkers, controllerUrl: controller.url, controllerToken: controller.systemToken, natsUrl, logLevel: config.logLevel },
+      balance: config.routerBalance,
+      timeouts: { responseMs: config.routerResponseTimeoutMs, idleMs: config.routerIdleTimeoutMs, headersMs: config.routerHeadersTimeoutMs },
+    });
     stops.push(() => router.close());
 
     const builder = await startBuilder({

@@ -1,7 +1,8 @@
 /**
- * The HTTP edge: matches the Host header exactly, picks a live backend round-robin and
- * proxies with http-proxy over keep-alive connections. X-Forwarded-* and X-Request-Id
- * are set here; the router never crashes on a backend or client error.
+ * The HTTP edge: matches the Host header exactly, picks a live backend (balancer.ts:
+ * power of two choices by default) and proxies with http-proxy over keep-alive
+ * connections. X-Forwarded-* and X-Request-Id are set here; the router never crashes on
+ * a backend or client error.
  *
  * A request goes out on an idle keep-alive connection when one to the picked backend
  * exists; otherwise the router opens one first (backend-dial.ts), trying other backends
@@ -15,6 +16,9 @@ import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { Logger } from '../shared';
 import { dialBackend } from './backend-dial';
+import { Balancer, type BalancePolicy } from './balancer';
+import { attachHardening, type HardeningOptions } from './hardening';
+import type { HttpsRedirect } from './https-server';
 import { backendFailed, noSuchApp, noWebProcesses, sendError } from './pages';
 import type { Backend, RouteEntry, RouteTable } from './table';
 
@@ -25,6 +29,12 @@ export interface ProxyOptions {
   dialTimeoutMs?: number;
   /** Backends tried per request before the router answers 502 (T5: 4). */
   dialAttempts?: number;
+  /** How a backend is picked (balancer.ts); power of two choices when absent. */
+  balance?: BalancePolicy;
+  /** Timeouts, hygiene and router log lines (hardening.ts). */
+  hardening?: HardeningOptions;
+  /** Per-app HTTP→HTTPS redirect (https-server.ts); true when it answered. */
+  httpsRedirect?: HttpsRedirect;
 }
 
 /**
@@ -59,12 +69,22 @@ class DialedAgent extends http.Agent {
   }
 }
 
+/** Idle keep-alive connections to backends close after this (see the agent below). */
+const IDLE_UPSTREAM_MS = 2_000;
+
 const unavailable = (res: http.ServerResponse): void =>
   sendError(res, 502, 'backend_unreachable', 'Application unavailable', 'No web process of this app accepted a connection. Check <code>paas ps</code> and the app\'s log (<code>paas logs</code>).');
 
 export function createProxyServer(table: RouteTable, log: Logger, options: ProxyOptions = {}): http.Server {
-  const agent = new DialedAgent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
-  const proxy = httpProxy.createProxyServer({ agent, xfwd: true, proxyTimeout: options.responseTimeoutMs ?? 30_000, ws: true });
+  // LIFO: the most recently used connection goes next, so under light load the others
+  // idle out instead of all staying barely warm; idle ones close after 2 s, before the
+  // keep-alive timeouts of common app servers (gunicorn 2 s, Node 5 s), so the router
+  // rarely sends a request on a connection the backend is closing.
+  const agent = new DialedAgent({ keepAlive: true, scheduling: 'lifo', maxSockets: 512, maxFreeSockets: 512, timeout: IDLE_UPSTREAM_MS, keepAliveMsecs: 10_000 });
+  const balancer = new Balancer(options.balance);
+  // X-Forwarded-* are set by hardening.ts (xfwd would append to a client's spoofed ones); its timers replace proxyTimeout.
+  const proxy = httpProxy.createProxyServer({ agent, xfwd: false, ws: true });
+  const hooks = attachHardening(proxy, { ...options.hardening, timeouts: { responseMs: options.responseTimeoutMs, ...options.hardening?.timeouts } });
 
   proxy.on('error', (err, _req, res) => {
     log.debug('backend error', { err: err.message });
@@ -72,26 +92,29 @@ export function createProxyServer(table: RouteTable, log: Logger, options: Proxy
     else (res as Duplex).destroy();
   });
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(hooks.serverOptions, (req, res) => {
+    if (!hooks.admit(req, res)) return;
     const entry = table.lookup(req.headers.host);
     if (!entry) return noSuchApp(res);
-    const backend = table.pick(entry);
+    hooks.routed(req, res, entry);
+    if (options.httpsRedirect?.(req, res, entry)) return;
+    const backend = balancer.pick(entry);
     if (!backend) return noWebProcesses(res);
-    const incoming = req.headers['x-request-id'];
-    req.headers['x-request-id'] = typeof incoming === 'string' && /^[\w-]{1,200}$/.test(incoming) ? incoming : crypto.randomUUID();
-    res.setHeader('x-request-id', req.headers['x-request-id']);
-    if (agent.hasIdle(backend)) {
-      proxy.web(req, res, { target: { host: backend.ip, port: backend.port } });
-      return;
-    }
+    // hygiene.ts (admit) has already checked the client's id or made one.
+    res.setHeader('x-request-id', (req.headers['x-request-id'] ??= crypto.randomUUID()));
+    if (agent.hasIdle(backend)) return forward(req, res, backend);
     void dialThenProxy(req, res, entry, backend);
   });
 
   const dialThenProxy = async (req: http.IncomingMessage, res: http.ServerResponse, entry: RouteEntry, first: Backend): Promise<void> => {
     let given: Backend | undefined = first;
+    let last: Backend | undefined;
     const next = (): Backend | undefined => {
-      const b = given ?? table.pick(entry);
+      // Asked again: the last one's connect failed (dialBackend), so the balancer skips it for a while.
+      if (last) balancer.failed(last);
+      const b = given ?? balancer.pick(entry);
       given = undefined;
+      last = b;
       return b;
     };
     const dialed = await dialBackend(next, { timeoutMs: options.dialTimeoutMs, attempts: options.dialAttempts, hasIdle: (b) => agent.hasIdle(b) });
@@ -99,24 +122,33 @@ export function createProxyServer(table: RouteTable, log: Logger, options: Proxy
       if ('backend' in dialed) dialed.socket?.destroy();
       return;
     }
+    for (const f of 'failures' in dialed ? dialed.failures : []) balancer.failed(f.backend);
     if (!('backend' in dialed)) {
       log.warn('no backend accepted a connection', { app: entry.app, failures: dialed.failures.map((f) => `${f.backend.ip}:${f.backend.port} ${f.error}`) });
       return unavailable(res);
     }
     if (dialed.backend !== first) log.debug('dial retried on another backend', { app: entry.app, backend: `${dialed.backend.ip}:${dialed.backend.port}` });
-    const send = (): void => proxy.web(req, res, { target: { host: dialed.backend.ip, port: dialed.backend.port } });
-    if (dialed.socket) agent.withSocket(dialed.socket, send);
-    else send();
+    const socket = dialed.socket;
+    if (socket) agent.withSocket(socket, () => forward(req, res, dialed.backend));
+    else forward(req, res, dialed.backend);
+  };
+
+  /** Counted as in flight on the backend (for the balancer) until the client's response closes. */
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, backend: Backend): void => {
+    res.once('close', balancer.start(backend));
+    proxy.web(req, res, { target: { host: backend.ip, port: backend.port } });
   };
 
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    if (!hooks.admitUpgrade(req, socket)) return;
     const entry = table.lookup(req.headers.host);
-    const backend = entry && table.pick(entry);
+    const backend = entry && balancer.pick(entry);
     if (!backend) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
       return;
     }
+    hooks.routedUpgrade(req, socket, entry);
     proxy.ws(req, socket, head, { target: { host: backend.ip, port: backend.port } });
   });
 

@@ -8,6 +8,8 @@ export interface Backend {
   id: string;
   ip: string;
   port: number;
+  /** web.1: the name router log lines give the backend (absent from an older controller). */
+  dyno?: string;
 }
 
 export interface RouteEntry {

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(runc crun iproute2 iptables git nats-server debootstrap tar curl ca-certificates attr skopeo umoci docker-registry bzip2 xz-utils zstd gcc libc6-dev conmon util-linux tini)
+# The router benchmark's load generator and baseline (`npm run bench` passes --bench): an
+# operator's host does not get an nginx it never asked for.
+if [[ ${1:-} == --bench ]]; then packages+=(wrk nginx-light); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,6 +20,8 @@ if ((${#missing[@]})); then
   echo "-----> Installing ${missing[*]}"
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # nginx and wrk are only the router benchmark's baseline and load (bench/router.ts): no nginx service.
+  if [[ " ${missing[*]} " == *" nginx-light "* ]] && command -v systemctl >/dev/null; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
 fi
 
 # npm ci only when the lockfile changed since the last install.

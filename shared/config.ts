@@ -15,6 +15,8 @@ const schema = z.object({
   PAAS_API_PORT: port.default(5000),
   PAAS_GIT_PORT: port.default(5001),
   PAAS_ROUTER_PORT: port.default(8080),
+  /** The router's HTTPS listener (SNI, HTTP/2); 443 for a production edge. */
+  PAAS_ROUTER_HTTPS_PORT: port.default(8443),
   /** The embedded OCI registry (images move between hosts through it). */
   PAAS_REGISTRY_PORT: port.default(5002),
   PAAS_BIND_ADDRESS: z.string().default('0.0.0.0'),
@@ -65,6 +67,14 @@ const schema = z.object({
   PAAS_REGISTRY_TOKEN: z.string().optional(),
   /** The address other nodes (routers, hosts) reach this host at; empty: its bridge address. */
   PAAS_HOST_ADDRESS: z.string().optional(),
+  /** Router (Heroku's limits): time to the first byte of a response (H12), idle time while streaming (H15), client header time (slowloris). */
+  PAAS_ROUTER_RESPONSE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  PAAS_ROUTER_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(55_000),
+  PAAS_ROUTER_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Router worker processes sharing its ports (router/workers.ts); 1: inside paas itself. */
+  PAAS_ROUTER_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  /** How the router picks an app's backend (router/README.md, Balancing). */
+  PAAS_ROUTER_BALANCE: z.enum(['p2c', 'least-connections', 'round-robin']).default('p2c'),
 });
 
 export interface PaasConfig {
@@ -72,6 +82,7 @@ export interface PaasConfig {
   apiPort: number;
   gitPort: number;
   routerPort: number;
+  routerHttpsPort: number;
   registryPort: number;
   bindAddress: string;
   domain: string;
@@ -97,6 +108,13 @@ export interface PaasConfig {
   registryUrl?: string;
   registryToken?: string;
   hostAddress?: string;
+  /** Router timeouts (router/timeouts.ts); absent: Heroku's 30 s / 55 s / 30 s. */
+  routerResponseTimeoutMs?: number;
+  routerIdleTimeoutMs?: number;
+  routerHeadersTimeoutMs?: number;
+  /** Default: one less than the CPUs (at least 1), leaving a core to paas and the apps (router/README.md). */
+  routerWorkers: number;
+  routerBalance: 'p2c' | 'least-connections' | 'round-robin';
 }
 
 /** Parses the environment; throws one error that lists every bad variable and its fix. */
@@ -114,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     apiPort: c.PAAS_API_PORT,
     gitPort: c.PAAS_GIT_PORT,
     routerPort: c.PAAS_ROUTER_PORT,
+    routerHttpsPort: c.PAAS_ROUTER_HTTPS_PORT,
     registryPort: c.PAAS_REGISTRY_PORT,
     bindAddress: c.PAAS_BIND_ADDRESS,
     domain: c.PAAS_DOMAIN,
@@ -139,5 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     registryUrl: c.PAAS_REGISTRY_URL?.replace(/\/+$/, ''),
     registryToken: c.PAAS_REGISTRY_TOKEN,
     hostAddress: c.PAAS_HOST_ADDRESS,
+    routerResponseTimeoutMs: c.PAAS_ROUTER_RESPONSE_TIMEOUT_MS,
+    routerIdleTimeoutMs: c.PAAS_ROUTER_IDLE_TIMEOUT_MS,
+    routerHeadersTimeoutMs: c.PAAS_ROUTER_HEADERS_TIMEOUT_MS,
+    routerWorkers: c.PAAS_ROUTER_WORKERS ?? Math.max(1, os.availableParallelism() - 1),
+    routerBalance: c.PAAS_ROUTER_BALANCE,
   };
 }

@@ -119,6 +119,8 @@ export const subjects = {
   routesChanged: { name: 'paas.controller.routes.changed', schema: appEvent },
   /** controller → all: an app was destroyed. */
   appDeleted: { name: 'paas.controller.app.deleted', schema: appEvent },
+  /** controller → routers: an app's TLS certificates or its HTTP→HTTPS redirect changed. */
+  certsChanged: { name: 'paas.controller.certs.changed', schema: appEvent },
   /** controller → scheduler: restart processes (a rolling restart, new before old for web). */
   dynosRestart: { name: 'paas.controller.dynos.restart', schema: dynosRestart },
   /** controller → scheduler: stop one process. */

@@ -26,6 +26,7 @@ export default class Up extends Command {
     this.log(`  API     ${api}`);
     this.log(`  git     http://${config.publicHost}:${config.gitPort}/APP.git`);
     this.log(`  router  http://*.${config.domain}:${platform.router.port}/`);
+    if (platform.router.httpsPort) this.log(`          https://*.${config.domain}:${platform.router.httpsPort}/ (self-signed default certificate; paas certs:add for yours)`);
     this.log(`  images  ${platform.registryUrl} (OCI registry)`);
     this.log(`  data    ${config.dataDir}`);
     this.log('');

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConflictError, subjects } from '../../shared';
 import { Op } from 'sequelize';
 import { App, Build, Collaborator, Deploy, Domain, Formation, Job, OneOffRequestRow, Release, User } from '../models';
+import { Cert, HttpsSetting } from '../cert-models';
 import { page } from './pagination';
 import { appFor, appForOwner, currentUser } from './access';
 import type { ControllerServices, State } from './context';
@@ -40,7 +41,7 @@ export function appRoutes(router: Router<State>, s: ControllerServices): void {
   router.delete('/apps/:app', async (ctx) => {
     const app = await appForOwner(ctx);
     await transaction(s.sequelize, async (t) => {
-      for (const model of [Release, Build, Formation, Job, Collaborator, Domain, Deploy, OneOffRequestRow] as const) {
+      for (const model of [Release, Build, Formation, Job, Collaborator, Domain, Deploy, OneOffRequestRow, Cert, HttpsSetting] as const) {
         await (model as typeof Release).destroy({ where: { appId: app.id }, transaction: t });
       }
       await app.destroy({ transaction: t });

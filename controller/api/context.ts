@@ -18,6 +18,8 @@ export interface ControllerServices {
   domain: string;
   /** How users reach an app: its web URL and its git remote. */
   urls: AppUrls;
+  /** Where secrets/certs-key (the key that seals certificates' private keys) lives. */
+  dataDir?: string;
 }
 
 export interface AppUrls {

@@ -82,7 +82,7 @@ export interface SchedulerHost {
 export interface Route {
   app: string;
   domains: string[];
-  backends: { id: string; ip: string; port: number }[];
+  backends: { id: string; ip: string; port: number; dyno?: string }[];
 }
 
 async function desiredState(app: App): Promise<DesiredApp> {
@@ -116,7 +116,7 @@ async function routeFor(app: App, domain: string): Promise<Route> {
   return {
     app: app.name,
     domains: [`${app.name}.${domain}`, ...custom.map((d) => d.hostname)],
-    backends: jobs.filter((j) => j.ip && j.port).map((j) => ({ id: j.id, ip: j.ip as string, port: j.port as number })),
+    backends: jobs.filter((j) => j.ip && j.port).map((j) => ({ id: j.id, ip: j.ip as string, port: j.port as number, dyno: j.dyno ?? undefined })),
   };
 }
 

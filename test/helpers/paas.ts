@@ -38,6 +38,7 @@ export async function newSettings(extraEnv: Record<string, string> = {}): Promis
       PAAS_BRIDGE_NAME: 'paasa0',
       PAAS_BRIDGE_CIDR: '10.79.0.1/16',
       PAAS_STOP_GRACE_MS: '5000',
+      PAAS_ROUTER_HTTPS_PORT: String(await freePort()),
       ...extraEnv,
     },
   };
