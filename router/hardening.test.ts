@@ -123,6 +123,7 @@ describe('router timeouts (T6)', () => {
     const head = 'GET / HTTP/1.1\r\nHost: app.example.com\r\nX-Slow: ' + 'a'.repeat(200) + '\r\n\r\n';
     const r = await raw(port, head.split(''), 5_000, 50);
     assert.ok(r.closed, 'the router closed the slow client');
+    assert.ok(r.text.startsWith('HTTP/1.1 408 '), `told why, with a 408 as from Heroku's router: ${JSON.stringify(r.text.slice(0, 40))}`);
     assert.doesNotMatch(r.text, /^HTTP\/1\.1 200/);
     // headersMs 600 plus the check interval (150 ms here): well before the 10 s the head would take.
     assert.ok(r.ms < 4_000, `closed after ${r.ms} ms`);

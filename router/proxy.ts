@@ -145,15 +145,18 @@ export function createProxyServer(table: RouteTable, log: Logger, options: Proxy
     const entry = table.lookup(req.headers.host);
     const backend = entry && balancer.pick(entry);
     if (!backend) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+      // As for plain requests: an unknown host is a 404, a known app with no web process a 503.
+      socket.end(entry ? 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n' : 'HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
       return;
     }
     hooks.routedUpgrade(req, socket, entry);
     proxy.ws(req, socket, head, { target: { host: backend.ip, port: backend.port } });
   });
 
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // A client too slow to send its headers gets 408, as from Heroku's router; a malformed request 400.
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
     else socket.destroy();
   });
   server.on('close', () => {

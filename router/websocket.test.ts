@@ -128,6 +128,18 @@ describe('WebSockets and streaming through the router', () => {
     );
   });
 
+  test('an upgrade to an app with no web process gets a 503, as a plain request does', async () => {
+    table.set({ app: 'idle', domains: ['idle.example.com'], backends: [] });
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { host: 'idle.example.com' } });
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      }),
+      /Unexpected server response: 503/,
+    );
+  });
+
   test('a WebSocket silent for the idle timeout is cut (H15)', async () => {
     const ws = await open('/silent');
     const code = await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
