@@ -314,4 +314,20 @@ describe('reconciler (own NATS, fake hosts, router and controller)', () => {
     assert.equal(hosts.flatMap((h) => h.specs).filter((s) => s.id === 'hello-run-4821-abc').length, 1, 'never restarted');
     assert.equal(all().filter((j) => j.processType === 'web').length, 3, 'the formation is untouched');
   });
+  test('a process that fits on no host is reported in its app\'s log stream once, and retried', async () => {
+    const lines: string[] = [];
+    const sub = subscribe(nc, subjects.appLog.name('big'), subjects.appLog.schema, silentLogger, (l) => void lines.push(`${l.source} ${l.dyno}: ${l.line}`));
+    try {
+      const big = { app: 'big', release: { ...release(1), image: 'paas/big:v1', status: 'succeeded' as const }, previousVersion: 1, formation: [{ type: 'worker', quantity: 1, size: 'performance-l' }], oneOffs: [] };
+      ctl.desired = [...ctl.desired.filter((a) => a.app !== 'big'), big];
+      for (let i = 0; i < 3; i++) await scheduler.reconcile();
+      await until('the placement failure in the app\'s log', () => lines.length > 0);
+      assert.equal(lines.length, 1, `reported once over several passes: ${lines.join(' | ')}`);
+      assert.match(lines[0]!, /^paas worker\.1: Process worker\.1 could not be placed: no host has 14336 MiB free \(the most free is \d+ MiB on 3 live hosts\); add a host or choose a smaller size \(paas ps:type\)\. It starts as soon as a host has room\.$/);
+      assert.equal(hosts.flatMap((h) => h.live('big')).length, 0, 'nothing was started, and nothing dropped: it stays wanted');
+    } finally {
+      sub.unsubscribe();
+      ctl.desired = ctl.desired.filter((a) => a.app !== 'big');
+    }
+  });
 });

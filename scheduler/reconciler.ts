@@ -15,7 +15,7 @@ import os from 'node:os';
 import type { NatsConnection } from 'nats';
 import { launchCommand } from '../buildpacks';
 import type { ControllerClient, DesiredApp, OneOffRequest } from '../controller';
-import { errorMessage, PaasError, request, subjects, subscribe, type JobInfo, type JobSpec, type Logger } from '../shared';
+import { errorMessage, PaasError, publish, request, subjects, subscribe, type JobInfo, type JobSpec, type Logger } from '../shared';
 import { CrashBackoff } from './backoff';
 import { Deploys, type DeployTransition } from './deploys';
 import { jobId, nextDynoNames } from './dyno-names';
@@ -362,7 +362,10 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
     const capacities = hosts.capacities(all, o.defaultMemoryBytes).filter((h) => !silent.has(h.id));
     const placement = placeJobs(capacities, requests, perKey);
     for (const u of placement.unplaced) {
-      if (unplacedLogged.get(u.request.key) !== u.reason) o.log.warn('job fits on no host; retrying every pass', { app: u.request.spec.app, dyno: u.request.spec.dyno, reason: u.reason });
+      if (unplacedLogged.get(u.request.key) !== u.reason) {
+        o.log.warn('job fits on no host; retrying every pass', { app: u.request.spec.app, dyno: u.request.spec.dyno, reason: u.reason });
+        reportUnplaced(u.request.spec, u.reason);
+      }
       unplacedLogged.set(u.request.key, u.reason);
     }
     for (const p of placement.placed) {
@@ -370,6 +373,25 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
       if (p.request.spec.oneOff) oneOffsStarted.add(p.request.spec.id);
     }
     await Promise.all(placement.placed.map((p) => startOn(p.hostId, p.request.spec)));
+  };
+
+  /** The app's owner sees it in the app's log stream (`paas logs`), not only the operator in ours. */
+  const reportUnplaced = (spec: JobSpec, reason: string): void => {
+    try {
+      publish(o.nc, subjects.appLog.name(spec.app), subjects.appLog.schema, {
+        app: spec.app,
+        jobId: spec.id,
+        processType: spec.processType,
+        hostId: 'scheduler',
+        stream: 'stderr',
+        source: 'paas',
+        dyno: spec.dyno,
+        time: new Date().toISOString(),
+        line: `Process ${spec.dyno ?? spec.processType} could not be placed: ${reason}. It starts as soon as a host has room.`,
+      });
+    } catch (err) {
+      o.log.debug('could not publish the placement failure', { app: spec.app, err: errorMessage(err) });
+    }
   };
 
   const oneOffSpec = (d: DesiredApp, run: OneOffRequest): JobSpec | undefined => {
