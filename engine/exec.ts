@@ -19,8 +19,25 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs and returns the result whatever the exit code. */
-export function execRaw(cmd: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
+/**
+ * Runs and returns the result whatever the exit code. A spawn refused with ETXTBSY is
+ * tried again: opening a file for writing bumps its write count before the mount's
+ * read-only check refuses it, so a container hammering open(O_WRONLY) on the runtime's
+ * binary (as the CVE-2019-5736 attack does, through a read-only bind) makes an exec of
+ * that binary on the host fail for an instant. Nothing ran, so a retry is safe.
+ */
+export async function execRaw(cmd: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await execOnce(cmd, args, options);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ETXTBSY' || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt));
+    }
+  }
+}
+
+function execOnce(cmd: string, args: string[], options: ExecOptions): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
     let stdout = '';
