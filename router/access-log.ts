@@ -17,6 +17,7 @@ import { clientAddress } from './hygiene';
 /** Heroku's router error codes the router reports. */
 export const ERROR_CODES: Record<string, string> = {
   H10: 'App crashed',
+  H11: 'Backlog too deep',
   H12: 'Request timeout',
   H13: 'Connection closed without response',
   H14: 'No web processes running',
@@ -27,7 +28,7 @@ export const ERROR_CODES: Record<string, string> = {
 };
 
 /** The router's own pages name their code in x-paas-error (pages.ts); these map to Heroku's. */
-const PAGE_CODES: Record<string, string> = { backend_unreachable: 'H10', H13: 'H13', H14: 'H14' };
+const PAGE_CODES: Record<string, string> = { backend_unreachable: 'H10', H11: 'H11', H12: 'H12', H13: 'H13', H14: 'H14' };
 
 /**
  * pages.ts writes x-paas-error with writeHead(status, headers), which getHeader cannot

@@ -45,6 +45,18 @@ export class Balancer {
     }
   }
 
+  /**
+   * A backend with fewer than `limit` requests in flight (backlog.ts): the policy's choice
+   * when it qualifies, else the least loaded one that does, else none.
+   */
+  pickUnder(entry: RouteEntry, limit: number): Backend | undefined {
+    const picked = this.pick(entry);
+    if (!picked || this.active(picked) < limit) return picked;
+    let best: Backend | undefined;
+    for (const b of entry.backends) if (this.active(b) < limit && (!best || this.active(b) < this.active(best))) best = b;
+    return best;
+  }
+
   /** Counts a request on `backend` until the returned function is called (extra calls do nothing). */
   start(backend: Backend): () => void {
     const id = backend.id;

@@ -22,3 +22,9 @@ export const noWebProcesses = (res: http.ServerResponse): void =>
 
 export const backendFailed = (res: http.ServerResponse): void =>
   sendError(res, 502, 'H13', 'Application error', 'The app did not answer the request. Its log (<code>paas logs</code>) may say why.');
+
+export const backlogTooDeep = (res: http.ServerResponse): void =>
+  sendError(res, 503, 'H11', 'Backlog too deep', 'Every web process of this app is busy and too many requests are waiting. Scale up with <code>paas ps:scale web=N</code>, or make requests faster.');
+
+export const waitedTooLong = (res: http.ServerResponse, seconds: number): void =>
+  sendError(res, 503, 'H12', 'Request timeout', `No web process of this app was free within ${seconds} s. Scale up with <code>paas ps:scale web=N</code>, or make requests faster.`);

@@ -16,10 +16,11 @@ import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { Logger } from '../shared';
 import { dialBackend } from './backend-dial';
+import { Backlog } from './backlog';
 import { Balancer, type BalancePolicy } from './balancer';
 import { attachHardening, type HardeningOptions } from './hardening';
 import type { HttpsRedirect } from './https-server';
-import { backendFailed, noSuchApp, noWebProcesses, sendError } from './pages';
+import { backendFailed, backlogTooDeep, noSuchApp, noWebProcesses, sendError, waitedTooLong } from './pages';
 import type { Backend, RouteEntry, RouteTable } from './table';
 
 export interface ProxyOptions {
@@ -31,6 +32,8 @@ export interface ProxyOptions {
   dialAttempts?: number;
   /** How a backend is picked (balancer.ts); power of two choices when absent. */
   balance?: BalancePolicy;
+  /** Requests in flight per web process before others wait in the backlog (backlog.ts: 50). */
+  maxActivePerBackend?: number;
   /** Timeouts, hygiene and router log lines (hardening.ts). */
   hardening?: HardeningOptions;
   /** Per-app HTTP→HTTPS redirect (https-server.ts); true when it answered. */
@@ -86,6 +89,14 @@ export function createProxyServer(table: RouteTable, log: Logger, options: Proxy
   const proxy = httpProxy.createProxyServer({ agent, xfwd: false, ws: true });
   const hooks = attachHardening(proxy, { ...options.hardening, timeouts: { responseMs: options.responseTimeoutMs, ...options.hardening?.timeouts } });
 
+  const backlog = new Backlog({
+    perBackend: options.maxActivePerBackend,
+    waitMs: hooks.timeouts.responseMs,
+    pick: (entry, limit) => balancer.pickUnder(entry, limit),
+    current: (app) => table.entryOf(app),
+    refuse: (res, code) => (code === 'H11' ? backlogTooDeep(res) : waitedTooLong(res, hooks.timeouts.responseMs / 1000)),
+  });
+
   proxy.on('error', (err, _req, res) => {
     log.debug('backend error', { err: err.message });
     if (res instanceof http.ServerResponse) backendFailed(res);
@@ -98,15 +109,29 @@ export function createProxyServer(table: RouteTable, log: Logger, options: Proxy
     if (!entry) return noSuchApp(res);
     hooks.routed(req, res, entry);
     if (options.httpsRedirect?.(req, res, entry)) return;
-    const backend = balancer.pick(entry);
-    if (!backend) return noWebProcesses(res);
+    if (entry.backends.length === 0) return noWebProcesses(res);
     // hygiene.ts (admit) has already checked the client's id or made one.
     res.setHeader('x-request-id', (req.headers['x-request-id'] ??= crypto.randomUUID()));
-    if (agent.hasIdle(backend)) return forward(req, res, backend);
-    void dialThenProxy(req, res, entry, backend);
+    backlog.admit(entry, res, (backend) => {
+      // Counted as in flight on its backend (for the balancer and the backlog's limit)
+      // from now, dial included, until the client's response closes; then a request
+      // waiting in the app's backlog may go.
+      let done = balancer.start(backend);
+      res.once('close', () => {
+        done();
+        backlog.release(entry.app);
+      });
+      const countOn = (b: Backend): void => {
+        if (b === backend) return;
+        done();
+        done = balancer.start(b);
+      };
+      if (agent.hasIdle(backend)) forward(req, res, backend);
+      else void dialThenProxy(req, res, entry, backend, countOn);
+    });
   });
 
-  const dialThenProxy = async (req: http.IncomingMessage, res: http.ServerResponse, entry: RouteEntry, first: Backend): Promise<void> => {
+  const dialThenProxy = async (req: http.IncomingMessage, res: http.ServerResponse, entry: RouteEntry, first: Backend, countOn: (b: Backend) => void): Promise<void> => {
     let given: Backend | undefined = first;
     let last: Backend | undefined;
     const next = (): Backend | undefined => {
@@ -127,15 +152,16 @@ export function createProxyServer(table: RouteTable, log: Logger, options: Proxy
       log.warn('no backend accepted a connection', { app: entry.app, failures: dialed.failures.map((f) => `${f.backend.ip}:${f.backend.port} ${f.error}`) });
       return unavailable(res);
     }
-    if (dialed.backend !== first) log.debug('dial retried on another backend', { app: entry.app, backend: `${dialed.backend.ip}:${dialed.backend.port}` });
+    if (dialed.backend !== first) {
+      log.debug('dial retried on another backend', { app: entry.app, backend: `${dialed.backend.ip}:${dialed.backend.port}` });
+      countOn(dialed.backend);
+    }
     const socket = dialed.socket;
     if (socket) agent.withSocket(socket, () => forward(req, res, dialed.backend));
     else forward(req, res, dialed.backend);
   };
 
-  /** Counted as in flight on the backend (for the balancer) until the client's response closes. */
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, backend: Backend): void => {
-    res.once('close', balancer.start(backend));
     proxy.web(req, res, { target: { host: backend.ip, port: backend.port } });
   };
 

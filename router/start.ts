@@ -35,6 +35,8 @@ export interface RouterOptions {
   workers?: RouterWorkersOptions;
   /** How a backend is picked (balancer.ts); power of two choices when absent. */
   balance?: BalancePolicy;
+  /** Requests in flight per web process before others wait (backlog.ts: 50). */
+  maxActivePerBackend?: number;
 }
 
 export interface RunningRouter {
@@ -57,7 +59,7 @@ export async function startRouter(o: RouterOptions): Promise<RunningRouter> {
   const drain = o.nc ? startRouterDrain(table, o.client, o.nc, o.log) : undefined;
   const logSink = o.nc ? natsLogSink(o.nc, o.hostId ?? 'router', o.log) : undefined;
   const edge = o.httpsPort === undefined ? undefined : tlsEdge({ ...o, idleTimeoutMs: o.timeouts?.idleMs, http1: serverTimeoutOptions(routerTimeouts(o.timeouts)) });
-  const server = createProxyServer(table, o.log, { hardening: { timeouts: o.timeouts, logSink }, httpsRedirect: edge?.redirect, balance: o.balance });
+  const server = createProxyServer(table, o.log, { hardening: { timeouts: o.timeouts, logSink }, httpsRedirect: edge?.redirect, balance: o.balance, maxActivePerBackend: o.maxActivePerBackend });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.bindAddress, () => resolve());

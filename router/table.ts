@@ -53,6 +53,12 @@ export class RouteTable {
     return dot > 0 ? this.byHost.get(`*${host.slice(dot)}`) : undefined;
   }
 
+  /** The app's current entry (entries are replaced when its routes change). */
+  entryOf(app: string): RouteEntry | undefined {
+    const host = this.hostsOfApp.get(app)?.[0];
+    return host === undefined ? undefined : this.byHost.get(host);
+  }
+
   pick(entry: RouteEntry): Backend | undefined {
     if (entry.backends.length === 0) return undefined;
     const b = entry.backends[entry.next % entry.backends.length];

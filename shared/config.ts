@@ -75,6 +75,8 @@ const schema = z.object({
   PAAS_ROUTER_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   /** How the router picks an app's backend (router/README.md, Balancing). */
   PAAS_ROUTER_BALANCE: z.enum(['p2c', 'least-connections', 'round-robin']).default('p2c'),
+  /** Requests a router sends one web process at a time; more wait in the app's backlog (50 per process), then H11. */
+  PAAS_ROUTER_MAX_ACTIVE_PER_DYNO: z.coerce.number().int().min(1).max(10_000).default(50),
 });
 
 export interface PaasConfig {
@@ -115,6 +117,7 @@ export interface PaasConfig {
   /** Default: one less than the CPUs (at least 1), leaving a core to paas and the apps (router/README.md). */
   routerWorkers: number;
   routerBalance: 'p2c' | 'least-connections' | 'round-robin';
+  routerMaxActivePerDyno: number;
 }
 
 /** Parses the environment; throws one error that lists every bad variable and its fix. */
@@ -163,5 +166,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     routerHeadersTimeoutMs: c.PAAS_ROUTER_HEADERS_TIMEOUT_MS,
     routerWorkers: c.PAAS_ROUTER_WORKERS ?? Math.max(1, os.availableParallelism() - 1),
     routerBalance: c.PAAS_ROUTER_BALANCE,
+    routerMaxActivePerDyno: c.PAAS_ROUTER_MAX_ACTIVE_PER_DYNO,
   };
 }

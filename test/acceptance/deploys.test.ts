@@ -127,10 +127,23 @@ for (const strategy of ['preboot', 'one-by-one'] as const) describe(`deploys und
 
   /** Waits until the app runs `count` web processes of `version`, all up and nothing else. */
   const formationUp = (version: number, count: number, timeoutMs = 120_000) =>
-    eventually(`${count} web of v${version} up`, async () => {
+    withPlatformLog(eventually(`${count} web of v${version} up`, async () => {
       const dynos = await webDynos();
-      return dynos.length === count && dynos.every((d) => d.state === 'up' && d.release === version) ? dynos : undefined;
-    }, timeoutMs);
+      if (dynos.length === count && dynos.every((d) => d.state === 'up' && d.release === version)) return dynos;
+      // Thrown, not returned: eventually() keeps retrying and, at its deadline, says what it last saw.
+      throw new Error(`web now: ${dynos.map((d) => `${d.name} v${d.release} ${d.state}${d.host ? ` on ${d.host}` : ''}`).join(', ') || 'none'}`);
+    }, timeoutMs));
+
+  /** A failure's message gets the platform's last scheduler and engine lines: CI shows only the test output. */
+  const withPlatformLog = async <T>(p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (err) {
+      const lines = paas.output().split('\n').filter((l) => /schedul|deploy|engine|agent|error|fail/i.test(l)).slice(-60);
+      if (err instanceof Error) err.message += `\n--- the platform's last lines ---\n${lines.join('\n')}`;
+      throw err;
+    }
+  };
 
   /** A config change makes a release; it is deployed like any other. */
   const release = async (vars: Record<string, string | null>): Promise<number> => {

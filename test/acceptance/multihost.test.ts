@@ -169,7 +169,8 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
       const h = cluster.hosts.find((x) => x.id === d.host);
       assert.ok(h && d.ip?.startsWith(h.subnet.replace(/0\/24$/, '')), `${d.name} on ${d.host} has an address of that host's subnet: ${d.ip}`);
       const routed = await new Promise<number>((resolve) => {
-        http.get({ host: d.ip ?? '', port: d.port ?? 5000, path: '/', timeout: 5_000 }, (r) => resolve(r.statusCode ?? 0)).on('error', () => resolve(0));
+        const req = http.get({ host: d.ip ?? '', port: d.port ?? 5000, path: '/', timeout: 5_000 }, (r) => resolve(r.statusCode ?? 0)).on('error', () => resolve(0));
+        req.on('timeout', () => req.destroy(new Error('timeout')));
       });
       assert.equal(routed, 200, `${d.name} at ${d.ip} answers from the root namespace`);
     }
@@ -183,7 +184,11 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
     // A service of the host itself, listening on every address of its namespace.
     const service = spawn('nsenter', [`--net=/run/netns/${h.netns}`, '--', process.execPath, '-e', LISTENER], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      const port = Number(await new Promise<string>((resolve) => service.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      const port = Number(await new Promise<string>((resolve) => {
+        service.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+        service.once('exit', () => resolve('')); // no port: the probes below fail, naming it
+      }));
+      assert.ok(port > 0, 'the host-side listener started in the namespace');
       const bridgeAddress = h.subnet.replace(/0\/24$/, '1');
       // From the container's network namespace (as the app would connect).
       for (const target of [bridgeAddress, h.address]) {
