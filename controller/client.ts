@@ -107,6 +107,21 @@ export interface JobReport {
   reason?: string | null;
   memoryBytes?: number | null;
 }
+/** A job as the controller last recorded it (GET /scheduler/jobs). */
+export interface RecordedJob {
+  id: string;
+  app?: string;
+  release: number;
+  type: string;
+  host: string;
+  state: JobReport['state'];
+  ip: string | null;
+  port: number | null;
+  dyno: string | null;
+  one_off: boolean;
+  reason: string | null;
+  memory_bytes: number | null;
+}
 export interface OneOffCreated extends DynoInfo {
   app: string;
   command: string;
@@ -277,6 +292,10 @@ export class ControllerClient {
   /** failed: the release is marked failed and the app's current release goes back to `from`. */
   finishDeploy(id: string, outcome: { status: 'succeeded' | 'failed'; reason?: string }) {
     return this.request<DeployInfo>('PATCH', `/scheduler/deploys/${encodeURIComponent(id)}`, outcome);
+  }
+  /** Every job as the controller last recorded it: the scheduler compares it with what hosts run. */
+  recordedJobs() {
+    return this.request<RecordedJob[]>('GET', '/scheduler/jobs');
   }
   reportJob(id: string, report: JobReport) {
     return this.request<void>('PUT', `/jobs/${encodeURIComponent(id)}`, report);

@@ -10,7 +10,7 @@ import type { NatsConnection, Subscription } from 'nats';
 import { NotFoundError, publish, subjects, subscribe, type JobInfo, type JobSpec, type JobState, type Logger } from '../shared';
 import type { ContainerInfo, EngineApi } from './types';
 import { isJob, isOneOff, jobContainerSpec, jobHealthCheck, jobInfoOf, jobPort, jobStopGraceMs } from './job-mapping';
-import { KeyedMutex } from './mutex';
+import { KeyedMutex } from '../shared/keyed-mutex';
 import { checkJobReady } from './readiness';
 import { forwardLogs } from './agent-logs';
 import { ensureJobImage } from './agent-pull';

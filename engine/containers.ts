@@ -21,7 +21,7 @@ import { networkUp, plannedNetwork, type BridgeSettings } from './container-netw
 import { lowestFreeAddress } from './cidr';
 import { netNames } from './netns';
 import { exists, readJson, writeJsonAtomic } from './fs-util';
-import { KeyedMutex } from './mutex';
+import { KeyedMutex } from '../shared/keyed-mutex';
 import { mountOverlay } from './overlay';
 import { createMonitored } from './launcher';
 import { attachedChild, type AttachedChild } from './lifecycle-attached';

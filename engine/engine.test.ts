@@ -103,7 +103,8 @@ test('engine integration', { skip, timeout: 600_000 }, async (t) => {
       const ips = infos.map((i) => i.ip);
       assert.equal(new Set(ips).size, ips.length, ips.join(','));
       for (const id of ids) await engine.remove(id);
-      // Freed addresses are reused: the lowest one comes back.
+      // Freed addresses are reused once their veths are gone: the lowest one comes back.
+      await engine.settled();
       const again = await engine.create({ id: uniq('ipam-again'), image: STACK_REF, cmd: ['true'] });
       assert.equal(again.ip, '10.78.0.2');
       await engine.remove(again.id);

@@ -134,6 +134,7 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
     inspectVolume: (name) => volumes.inspect(name),
     removeVolume: (name) => volumes.remove(name),
     ...lifecycle.api,
+    settled: () => manager.settled(),
     async close() {
       watcher.stop();
       lifecycle.close();

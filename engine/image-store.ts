@@ -15,7 +15,7 @@ import { exists, readJson, writeFileAtomic, writeJsonAtomic } from './fs-util';
 import { extractLayer, sha256File, tarDirectory } from './layer-archive';
 import type { ExtractOptions } from './layer-extract';
 import { execRaw } from './exec';
-import { KeyedMutex } from './mutex';
+import { KeyedMutex } from '../shared/keyed-mutex';
 import { mergeImageConfig } from './image-config';
 import { SharedExclusiveLock } from './image-lock';
 import {

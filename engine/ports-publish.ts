@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import type { PortMapping } from './types';
 import { exec } from './exec';
 import { withFileLock } from './file-lock';
-import { KeyedMutex } from './mutex';
+import { KeyedMutex } from '../shared/keyed-mutex';
 import { ipToInt, type Cidr } from './cidr';
 import { PortConflictError } from './errors';
 import { checkConflicts, dnatRule, DNAT_CHAIN, parseNatSave, restoreScript, type NatState, type PublishedRule } from './ports-rules';

@@ -327,6 +327,11 @@ export interface EngineApi {
   /** Called for every new output line of every running container. Returns an unsubscribe function. */
   onLog(listener: (id: string, entry: LogEntry) => void): () => void;
   stats(id: string): Promise<ContainerStats>;
+  /**
+   * Resolves once what removed and stopped containers held (veths, mounts, addresses) is
+   * released; that happens after remove() and stop() return, off their paths.
+   */
+  settled(): Promise<void>;
   /** Stops watching containers; running containers keep running. */
   close(): Promise<void>;
 }

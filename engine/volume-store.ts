@@ -14,7 +14,7 @@ import { InvalidInputError } from '../shared';
 import type { VolumeInfo } from './types';
 import { VolumeInUseError, VolumeNotFoundError } from './errors';
 import { readJson, writeJsonAtomic } from './fs-util';
-import { KeyedMutex } from './mutex';
+import { KeyedMutex } from '../shared/keyed-mutex';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 

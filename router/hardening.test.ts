@@ -4,13 +4,11 @@
  * send what is being tested. Timeouts are configured short so the tests run fast.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
+import { startChildRouter, type ChildRouter } from '../test/helpers/child-router';
 import { loadConfig, silentLogger } from '../shared';
 import { createProxyServer } from './proxy';
 import { RouteTable } from './table';
@@ -248,11 +246,9 @@ describe('client-abort storm (T7)', () => {
   const CONCURRENCY = 64;
   let backend: http.Server;
   let wss: WebSocketServer;
-  let child: ChildProcess;
+  let router: ChildRouter;
   let port: number;
-  let stderr = '';
-
-  const fds = (): number => fs.readdirSync(`/proc/${child.pid}/fd`).length;
+  const fds = (): number => router.fds();
 
   before(async () => {
     backend = http.createServer((req, res) => {
@@ -284,26 +280,11 @@ describe('client-abort storm (T7)', () => {
       });
     });
     const backendPort = await listen(backend);
-    const dist = path.resolve(__dirname, '..');
-    const script = `
-      process.on('uncaughtException', (e) => { process.stderr.write('UNCAUGHT ' + e.stack + '\\n'); process.exit(70); });
-      process.on('unhandledRejection', (e) => { process.stderr.write('UNHANDLED ' + e + '\\n'); process.exit(71); });
-      const { createProxyServer } = require(${JSON.stringify(`${dist}/router/proxy`)});
-      const { RouteTable } = require(${JSON.stringify(`${dist}/router/table`)});
-      const { silentLogger } = require(${JSON.stringify(`${dist}/shared`)});
-      const t = new RouteTable();
-      t.set({ app: 'storm', domains: ['storm.test'], backends: [{ id: 'j1', ip: '127.0.0.1', port: ${backendPort}, dyno: 'web.1' }] });
-      const s = createProxyServer(t, silentLogger, { hardening: { logSink: () => undefined } });
-      s.listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n'));`;
-    child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    port = await new Promise<number>((resolve, reject) => {
-      child.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
-      child.once('exit', (code) => reject(new Error(`router child exited ${code}: ${stderr}`)));
-    });
+    router = await startChildRouter('storm.test', backendPort);
+    port = router.port;
   });
   after(async () => {
-    child.kill();
+    router.kill();
     wss.close();
     backend.closeAllConnections();
     await new Promise((r) => backend.close(r));
@@ -399,7 +380,7 @@ describe('client-abort storm (T7)', () => {
     const sampler = setInterval(() => (peak = Math.max(peak, fds())), 200);
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     clearInterval(sampler);
-    assert.equal(child.exitCode, null, `the router died: ${stderr}`);
+    assert.equal(router.child.exitCode, null, `the router died: ${router.stderr()}`);
     assert.equal(await okThroughRouter(), 200);
     let now = fds();
     for (let i = 0; i < 120 && now > baseline; i++) {
@@ -408,6 +389,6 @@ describe('client-abort storm (T7)', () => {
     }
     assert.ok(now <= baseline, `router fds: ${now} after the storm, ${baseline} before`);
     t.diagnostic(`router fds: ${baseline} before, ${peak} at the peak, ${now} after`);
-    assert.equal(stderr, '', 'nothing unhandled, no warnings');
+    assert.equal(router.stderr(), '', 'nothing unhandled, no warnings');
   });
 });

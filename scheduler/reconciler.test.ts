@@ -94,13 +94,24 @@ class FakeController {
   desired: DesiredApp[] = [];
   hosts: SchedulerHost[] = [];
   readonly reports = new Map<string, JobReport>();
+  /** 'starting' reports take 300 ms, so the 'up' of the same job is made while they are in flight. */
+  slowReports = false;
+  /** Every report in the order the controller took them: `<job id> <state>`. */
+  readonly history: string[] = [];
   readonly deploys: { id: string; app: string; release: number; from: number | null; status?: string; reason?: string }[] = [];
 
   client(): ControllerClient {
     return {
       desiredState: async () => structuredClone(this.desired),
       schedulerHosts: async () => this.hosts,
-      reportJob: async (id: string, r: JobReport) => void this.reports.set(id, r),
+      reportJob: async (id: string, r: JobReport) => {
+        // A report can be slow: the next one for the same job must not overtake it.
+        if (this.slowReports && r.state === 'starting') await new Promise((res) => setTimeout(res, 300));
+        this.reports.set(id, r);
+        this.history.push(`${id} ${r.state}`);
+      },
+      recordedJobs: async () =>
+        [...this.reports].map(([id, r]) => ({ id, app: r.app, release: r.release, type: r.type, host: r.host, state: r.state, ip: r.ip ?? null, port: r.port ?? null, dyno: r.dyno ?? null, one_off: !!r.oneOff, reason: r.reason ?? null, memory_bytes: r.memoryBytes ?? null })),
       forgetJob: async (id: string) => {
         events.push(`forget ${id}`);
         this.reports.delete(id);
@@ -329,5 +340,37 @@ describe('reconciler (own NATS, fake hosts, router and controller)', () => {
       sub.unsubscribe();
       ctl.desired = ctl.desired.filter((a) => a.app !== 'big');
     }
+  });
+
+  test('the controller ends up holding what hosts run: slow reports are not overtaken, lost or stale ones are corrected', async () => {
+    const jobsOf = (app: string): JobInfo[] => hosts.flatMap((h) => h.live(app));
+    const recorded = (app: string): JobReport[] => [...ctl.reports.values()].filter((r) => r.app === app);
+    ctl.slowReports = true;
+    try {
+      ctl.desired = [...ctl.desired, { app: 'order', release: { ...release(1), image: 'paas/order:v1', status: 'succeeded' as const }, previousVersion: 1, formation: [{ type: 'web', quantity: 2, size: 'standard-1x' }], oneOffs: [] }];
+      await scheduler.reconcile();
+      await until('2 web of order up on hosts', () => jobsOf('order').filter((j) => j.state === 'up').length === 2);
+      // Each 'up' event came while its job's slow 'starting' report was in flight.
+      await until('the controller to hold both as up', () => recorded('order').length === 2 && recorded('order').every((r) => r.state === 'up'), 3_000);
+      for (const j of jobsOf('order')) {
+        const states = ctl.history.filter((h) => h.startsWith(`${j.id} `)).map((h) => h.split(' ')[1]);
+        assert.deepEqual(states, ['starting', 'up'], `${j.dyno}: the controller took its reports in the order they were made`);
+      }
+    } finally {
+      ctl.slowReports = false;
+    }
+
+    // What a lost or reordered report would leave: a wrong state, a missing job, a job no host runs.
+    const [a, b] = jobsOf('order');
+    ctl.reports.set(a!.id, { ...ctl.reports.get(a!.id)!, state: 'starting' });
+    ctl.reports.delete(b!.id);
+    ctl.reports.set('order-web-9-ghost', { ...ctl.reports.get(a!.id)!, state: 'up', dyno: 'web.9' });
+    await until('a pass to correct all three', () => {
+      const ids = recorded('order').map((r) => `${r.dyno} ${r.state}`).sort();
+      return ids.length === 2 && ids.every((x) => x.endsWith(' up')) && !ctl.reports.has('order-web-9-ghost');
+    }, 3_000);
+    ctl.desired = ctl.desired.filter((x) => x.app !== 'order');
+    await scheduler.reconcile();
+    await until('order stopped', () => jobsOf('order').length === 0);
   });
 });

@@ -15,7 +15,7 @@ import os from 'node:os';
 import type { NatsConnection } from 'nats';
 import { launchCommand } from '../buildpacks';
 import type { ControllerClient, DesiredApp, OneOffRequest } from '../controller';
-import { errorMessage, PaasError, publish, request, subjects, subscribe, type JobInfo, type JobSpec, type Logger } from '../shared';
+import { errorMessage, KeyedMutex, PaasError, publish, request, subjects, subscribe, type JobInfo, type JobSpec, type Logger } from '../shared';
 import { CrashBackoff } from './backoff';
 import { Deploys, type DeployTransition } from './deploys';
 import { jobId, nextDynoNames } from './dyno-names';
@@ -113,8 +113,17 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
       : startLeaderElection({ nc: o.nc, instanceId: o.instanceId ?? `scheduler-${os.hostname()}`, log: o.log, onChange: (l) => l && void reconcile() });
   const isLeader = (): boolean => !leader || leader.isLeader();
 
-  const report = async (job: JobInfo): Promise<void> => {
-    const key = `${job.state}/${job.ip ?? ''}/${job.reason ?? ''}`;
+  /**
+   * One report per job at a time, in the order they were made: a pass's report and an
+   * event's for the same job otherwise race as two HTTP requests, and the controller may
+   * keep the older state ('starting') while `reported` holds the newer ('up'), which no
+   * later pass would correct (the dedup below skips it).
+   */
+  const reportLocks = new KeyedMutex();
+  const report = (job: JobInfo): Promise<void> => reportLocks.run(job.id, () => reportNow(job));
+  const keyOf = (state: string, ip: string | null | undefined, reason: string | null | undefined): string => `${state}/${ip ?? ''}/${reason ?? ''}`;
+  const reportNow = async (job: JobInfo): Promise<void> => {
+    const key = keyOf(job.state, job.ip, job.reason);
     if (reported.get(job.id)?.key === key) return;
     if (job.state === 'down') {
       await o.client.forgetJob(job.id);
@@ -136,6 +145,12 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
     });
     reported.set(job.id, { key, hostId: job.hostId });
   };
+  /** Takes a job out of the controller (its host died or no longer has it), in turn with its reports. */
+  const forget = (id: string): Promise<void> =>
+    reportLocks.run(id, () => o.client.forgetJob(id)).then(
+      () => void reported.delete(id),
+      (err) => o.log.warn('forget failed', { job: id, err: errorMessage(err) }),
+    );
   const reportQuietly = (job: JobInfo): Promise<void> =>
     report(job).catch((err) => {
       // A job of a destroyed app: the plan stops it in this pass; nothing to report.
@@ -266,6 +281,17 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
       ),
     );
     const all = lists.flat();
+    // What the controller really holds, so that the comparison below (and `reported`'s
+    // dedup) works from the truth, not from what this process believes it sent: a report
+    // lost or overtaken (a timeout, a retry, a restart of either side) is corrected here.
+    await o.client.recordedJobs().then(
+      (rows) => {
+        const recorded = new Set(rows.map((r) => r.id));
+        for (const id of [...reported.keys()]) if (!recorded.has(id)) reported.delete(id);
+        for (const r of rows) reported.set(r.id, { key: keyOf(r.state, r.ip, r.reason), hostId: r.host });
+      },
+      (err) => o.log.debug('could not read the recorded jobs; comparing with what was sent', { err: errorMessage(err) }),
+    );
     // A job of a host back from the dead stays out of the controller: it is about to stop.
     for (const job of all) if (!lost.has(job.id)) await reportQuietly(job);
 
@@ -277,7 +303,7 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
       await unrouteEverywhere(o.nc, routers, gone, o.log);
       for (const id of gone) {
         lost.set(id, Date.now());
-        await o.client.forgetJob(id).then(() => reported.delete(id), (err) => o.log.warn('forget failed', { job: id, err: errorMessage(err) }));
+        await forget(id);
       }
     }
 
@@ -285,7 +311,7 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
     const listed = new Set(all.map((j) => j.id));
     for (const [id, r] of [...reported]) {
       if (aliveIds.has(r.hostId) && !silent.has(r.hostId) && !listed.has(id) && !stopping.has(id)) {
-        await o.client.forgetJob(id).then(() => reported.delete(id), (err) => o.log.warn('forget failed', { job: id, err: errorMessage(err) }));
+        await forget(id);
       }
     }
 

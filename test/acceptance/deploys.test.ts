@@ -51,6 +51,9 @@ interface LoadResult {
 }
 
 /** Open-loop load: one request every 10 ms whatever the answers do; every other one on a fresh connection. */
+/** Every load still running: stopped by the suite's after() when a test failed before its own stop(). */
+const loads = new Set<{ stop(): Promise<LoadResult> }>();
+
 function startLoad(port: number, host: string): { stop(): Promise<LoadResult> } {
   const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const result: LoadResult = { total: 0, failures: [], bodies: [], latencies: [] };
@@ -86,14 +89,17 @@ function startLoad(port: number, host: string): { stop(): Promise<LoadResult> } 
     void p.finally(() => inflight.delete(p));
   };
   const timer = setInterval(fire, 10);
-  return {
+  const load = {
     async stop() {
       clearInterval(timer);
+      loads.delete(load);
       await Promise.all([...inflight]);
       keepAlive.destroy();
       return result;
     },
   };
+  loads.add(load);
+  return load;
 }
 
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;
@@ -172,6 +178,8 @@ for (const strategy of ['preboot', 'one-by-one'] as const) describe(`deploys und
   });
 
   after(async () => {
+    // A test that failed mid-load left its load running: it would keep this file's process alive.
+    await Promise.all([...loads].map((l) => l.stop()));
     if (user && paas) {
       user.paas(['apps:destroy', APP, '--confirm', APP]);
       await eventually('containers to stop', async () => (fs.readdirSync(`${settings.dataDir}/engine/containers`).length === 0 ? true : undefined), 60_000).catch(() => undefined);

@@ -42,6 +42,9 @@ interface Sample {
   detail: string;
 }
 
+/** Traffic still running: stopped by after() when a test failed before its own stop(), or it would keep this file's process alive. */
+const running = new Set<{ stop(): Promise<Sample[]> }>();
+
 /** Steady traffic through the router, one new connection per request (as browsers' first requests are). */
 function steadyTraffic(port: number, host: string, perSecond: number): { stop(): Promise<Sample[]> } {
   const samples: Sample[] = [];
@@ -66,13 +69,16 @@ function steadyTraffic(port: number, host: string, perSecond: number): { stop():
     pending.add(p);
     void p.then(() => pending.delete(p));
   }, 1000 / perSecond);
-  return {
+  const traffic = {
     async stop() {
       clearInterval(timer);
+      running.delete(traffic);
       await Promise.all(pending);
       return samples.sort((a, b) => a.start - b.start);
     },
   };
+  running.add(traffic);
+  return traffic;
 }
 
 describe('three hosts in network namespaces: spread, host failure, return (T14)', { skip: !isRoot && 'needs root: namespaces and containers' }, () => {
@@ -114,6 +120,7 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
   });
 
   after(async () => {
+    await Promise.all([...running].map((t) => t.stop()));
     if (user && paas) {
       user.paas(['apps:destroy', APP, '--confirm', APP]);
       await sleep(3000);

@@ -1,6 +1,7 @@
 /**
  * In-process serialisation: one operation at a time per key (a container id, the IPAM,
- * the image index), so concurrent API calls and the exit watcher never interleave.
+ * the image index, the scheduler's reports about one job), so concurrent calls never
+ * interleave.
  */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<unknown>>();
