@@ -117,3 +117,81 @@ describe('slow clients and a silent backend, all at once (T6)', () => {
     assert.equal(router.stderr(), '', 'nothing unhandled, no warnings');
   });
 });
+
+/**
+ * T6 with Heroku's own figures, not shortened: 30 s to the first byte (503 H12), 55 s
+ * idle while streaming (cut, H15), 30 s for a request head (408, checked every 5 s;
+ * RELIABILITY.md allows up to 60 s).
+ * All three at once, so the file takes about a minute.
+ */
+describe("Heroku's timeouts at their real lengths (T6)", () => {
+  let backend: http.Server;
+  let router: ChildRouter;
+
+  before(async () => {
+    backend = http.createServer((req, res) => {
+      req.resume();
+      res.on('error', () => undefined);
+      if (req.url === '/silent') return;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first bytes, then nothing\n');
+    });
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    router = await startChildRouter(HOST, (backend.address() as AddressInfo).port);
+  });
+  after(async () => {
+    router.kill();
+    backend.closeAllConnections();
+    await new Promise((r) => backend.close(r));
+  });
+
+  /** ms from the request to its status line, and to the end (or cut) of the response. */
+  const timed = (path: string): Promise<{ status: number; code?: string; headMs: number; endMs: number }> =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      let status = 0;
+      let code: string | undefined;
+      let headMs = -1;
+      const end = (): void => resolve({ status, code, headMs, endMs: Date.now() - started });
+      const req = http.get({ port: router.port, host: '127.0.0.1', path, headers: { host: HOST }, agent: false }, (res) => {
+        status = res.statusCode ?? 0;
+        code = res.headers['x-paas-error'] as string | undefined;
+        headMs = Date.now() - started;
+        res.resume();
+        res.on('end', end);
+        res.on('error', end);
+      });
+      req.on('error', end);
+    });
+
+  const slowHead = (): Promise<{ text: string; ms: number }> =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      const head = `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-Slow: ${'s'.repeat(200)}\r\n\r\n`;
+      const s = net.connect(router.port, '127.0.0.1');
+      let got = '';
+      let i = 0;
+      // One byte every 250 ms: the head would take over 60 s.
+      const drip = setInterval(() => (i < head.length ? s.write(head[i++]!) : undefined), 250);
+      s.setEncoding('latin1').on('data', (d: string) => (got += d));
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        clearInterval(drip);
+        resolve({ text: got, ms: Date.now() - started });
+      });
+    });
+
+  test('a silent backend: 503 H12 at 30 s; an idle stream: cut 55 s after its last byte; a slowloris head: 408 after 30 s, within 60 s', { timeout: 90_000 }, async (t) => {
+    const [silent, stalled, slow] = await Promise.all([timed('/silent'), timed('/stall'), slowHead()]);
+    t.diagnostic(`H12 after ${silent.headMs} ms; stream cut after ${stalled.endMs} ms (head at ${stalled.headMs} ms); slowloris closed after ${slow.ms} ms`);
+    assert.equal(silent.status, 503);
+    assert.equal(silent.code, 'H12');
+    assert.ok(Math.abs(silent.headMs - 30_000) <= 1_000, `H12 at 30 s ± 1 s: ${silent.headMs} ms`);
+    assert.equal(stalled.status, 200);
+    assert.ok(Math.abs(stalled.endMs - stalled.headMs - 55_000) <= 1_000, `idle stream cut 55 s ± 1 s after its last byte: ${stalled.endMs - stalled.headMs} ms`);
+    assert.match(slow.text, /^HTTP\/1\.1 408 /);
+    // Node checks header deadlines every 5 s here: closed 30 to 35 s in; T6 allows 60 s.
+    assert.ok(slow.ms >= 29_000 && slow.ms <= 60_000, `slowloris closed after the 30 s header timeout, within T6's 60 s: ${slow.ms} ms`);
+    assert.equal(router.stderr(), '');
+  });
+});

@@ -1,7 +1,10 @@
 /**
  * Keeps the route table current: a full load from the controller at start and every
  * `reloadMs`, and per-app updates from NATS events in between. When the controller or
- * NATS is away the table keeps its last good contents.
+ * NATS is away the table keeps its last good contents, and catches up as soon as they
+ * are back: an event whose route could not be fetched brings a full reload, retried
+ * with backoff until the controller answers, and so does every NATS reconnect (events
+ * published meanwhile were missed).
  */
 import type { NatsConnection } from 'nats';
 import type { ControllerClient } from '../controller';
@@ -16,37 +19,47 @@ export interface RouteSync {
 
 export function syncRoutes(table: RouteTable, client: ControllerClient, nc: NatsConnection | undefined, log: Logger, reloadMs = 30_000): RouteSync {
   let stopped = false;
-  let loaded = false;
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
-  const reload = async (): Promise<void> => {
+  const reload = async (): Promise<boolean> => {
     try {
       table.replace(await client.routes());
-      loaded = true;
       markReady();
+      return true;
     } catch (err) {
       log.warn('route reload failed; serving the last good table', { err: errorMessage(err) });
+      return false;
     }
   };
 
-  // The controller may start after the router: retry the first load with backoff.
-  const first = async (): Promise<void> => {
-    for (let delay = 200; !stopped && !loaded; delay = Math.min(delay * 2, 5_000)) {
-      await reload();
-      if (!loaded) await sleep(delay);
-    }
-  };
-  void first();
+  /** Reloads until one succeeds (backoff 200 ms doubling to 5 s); one such loop at a time. */
+  let catchingUp: Promise<void> | undefined;
+  const catchUp = (): Promise<void> =>
+    (catchingUp ??= (async () => {
+      for (let delay = 200; !stopped && !(await reload()); delay = Math.min(delay * 2, 5_000)) await sleep(delay);
+    })().finally(() => (catchingUp = undefined)));
+  // The controller may start after the router.
+  void catchUp();
 
   const subs = nc
     ? [
         subscribe(nc, subjects.routesChanged.name, subjects.routesChanged.schema, log, async ({ app }) => {
-          table.set(await client.route(app));
+          try {
+            table.set(await client.route(app));
+          } catch (err) {
+            log.warn('could not fetch a changed route; reloading until the controller answers', { app, err: errorMessage(err) });
+            void catchUp();
+          }
         }),
         subscribe(nc, subjects.appDeleted.name, subjects.appDeleted.schema, log, ({ app }) => table.remove(app)),
       ]
     : [];
+  if (nc) {
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === 'reconnect' && !stopped) void catchUp();
+    })();
+  }
   const timer = setInterval(() => void reload(), reloadMs);
 
   return {
