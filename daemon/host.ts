@@ -7,9 +7,9 @@
  * re-adopts them.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { openEngine, parseCidr, setPullCredentials, startAgent, startEngineApi, type AgentHandle, type EngineApi, type RegistryCredentials } from '../engine';
+import { setPullCredentials, type AgentHandle, type EngineApi, type RegistryCredentials } from '../engine';
 import { connectNats, errorMessage, InvalidInputError, type Logger, type PaasConfig } from '../shared';
+import { openHostEngine, startHostAgent, type StopSteps } from './host-engine';
 
 export interface EngineHost {
   engine: EngineApi;
@@ -31,35 +31,16 @@ export async function startEngineHost(config: PaasConfig, log: Logger): Promise<
     throw new InvalidInputError('paas host joins a cluster: set NATS_URL to the control plane\'s NATS (e.g. nats://10.0.0.1:4222).', 'bad_config');
   }
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const stops: (() => Promise<void>)[] = [];
+  const stops: StopSteps = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) await s().catch((err) => log.warn('stop step failed', { err: errorMessage(err) }));
   };
   try {
     const nc = await connectNats(config.natsUrl, `paas-host-${config.hostId}`, log.child('nats'));
     stops.push(async () => void (await nc.drain()));
-    const engineDir = path.join(config.dataDir, 'engine');
-    const engine = await openEngine(
-      { dataDir: engineDir, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror },
-      log.child('engine'),
-    );
-    stops.push(() => engine.close());
-    const engineApi = await startEngineApi(engine, engineDir, log.child('engine-api'));
-    stops.push(() => engineApi.close());
+    const engine = await openHostEngine(config, stops, log);
     setPullCredentials(engine, registryCredentials(config.registryToken));
-    const address = config.hostAddress ?? engine.bridgeAddress;
-    const subnet = parseCidr(config.bridgeCidr).subnet;
-    const agent = startAgent({
-      engine,
-      nc,
-      hostId: config.hostId,
-      address,
-      subnet,
-      log: log.child('agent'),
-      bootTimeoutMs: config.bootTimeoutMs,
-      stopGraceMs: config.stopGraceMs,
-    });
-    stops.push(() => agent.stop());
+    const { agent, address, subnet } = startHostAgent(config, engine, nc, stops, log);
     return { engine, agent, address, subnet, stop };
   } catch (err) {
     await stop();

@@ -10,12 +10,13 @@ import path from 'node:path';
 import type { NatsConnection } from 'nats';
 import { setPublishTarget, startBuilder, type RunningBuilder } from '../builder';
 import { ControllerClient, startController, type RunningController } from '../controller';
-import { openEngine, parseCidr, setPullCredentials, startAgent, startEngineApi, startRegistry, type EngineApi } from '../engine';
+import { setPullCredentials, startRegistry, type EngineApi } from '../engine';
 import { startRouter, type RunningRouter } from '../router';
 import { startScheduler, type RunningScheduler } from '../scheduler';
 import { connectNats, errorMessage, type Logger, type PaasConfig } from '../shared';
 import { startEmbeddedNats, type EmbeddedNats } from './nats-server';
 import { registryCredentials } from './host';
+import { openHostEngine, startHostAgent, type StopSteps } from './host-engine';
 
 export interface Platform {
   config: PaasConfig;
@@ -33,7 +34,7 @@ export interface Platform {
 
 export async function startPlatform(config: PaasConfig, log: Logger): Promise<Platform> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const stops: (() => Promise<void>)[] = [];
+  const stops: StopSteps = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) await s().catch((err) => log.warn('stop step failed', { err: errorMessage(err) }));
   };
@@ -64,14 +65,7 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
     stops.push(() => controller.close());
     const client = new ControllerClient(controller.url, controller.systemToken);
 
-    const engineDir = path.join(config.dataDir, 'engine');
-    const engine = await openEngine(
-      { dataDir: engineDir, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror },
-      log.child('engine'),
-    );
-    stops.push(() => engine.close());
-    const engineApi = await startEngineApi(engine, engineDir, log.child('engine-api'));
-    stops.push(() => engineApi.close());
+    const engine = await openHostEngine(config, stops, log);
     const registry = await startRegistry({ dir: path.join(config.dataDir, 'registry'), port: config.registryPort, host: config.bindAddress, token: registryToken(config.dataDir) });
     stops.push(() => registry.close());
     // Images travel between hosts only when the node is given the registry's address as others reach it.
@@ -79,19 +73,7 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
     if (config.registryUrl) setPublishTarget(engine, { url: config.registryUrl, credentials: registryAuth });
     setPullCredentials(engine, registryAuth);
     // PAAS_HOST_JOBS=0: a control-plane node; its engine builds, but no agent offers it jobs.
-    if (config.hostJobs) {
-      const agent = startAgent({
-        engine,
-        nc,
-        hostId: config.hostId,
-        address: config.hostAddress ?? engine.bridgeAddress,
-        subnet: parseCidr(config.bridgeCidr).subnet,
-        log: log.child('agent'),
-        bootTimeoutMs: config.bootTimeoutMs,
-        stopGraceMs: config.stopGraceMs,
-      });
-      stops.push(() => agent.stop());
-    }
+    if (config.hostJobs) startHostAgent(config, engine, nc, stops, log);
 
     const scheduler = startScheduler({
       client,

@@ -1,0 +1,40 @@
+/**
+ * What every node that runs containers starts, `paas up` and `paas host` alike: the
+ * engine with its operator API (a root-only unix socket), and the agent that offers the
+ * engine's capacity to the scheduler over NATS. Each step adds its own stop to `stops`,
+ * which the caller runs in reverse.
+ */
+import path from 'node:path';
+import type { NatsConnection } from 'nats';
+import { openEngine, parseCidr, startAgent, startEngineApi, type AgentHandle, type EngineApi } from '../engine';
+import type { Logger, PaasConfig } from '../shared';
+
+export type StopSteps = (() => Promise<void>)[];
+
+export async function openHostEngine(config: PaasConfig, stops: StopSteps, log: Logger): Promise<EngineApi> {
+  const engineDir = path.join(config.dataDir, 'engine');
+  const engine = await openEngine(
+    { dataDir: engineDir, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror },
+    log.child('engine'),
+  );
+  stops.push(() => engine.close());
+  const engineApi = await startEngineApi(engine, engineDir, log.child('engine-api'));
+  stops.push(() => engineApi.close());
+  return engine;
+}
+
+export interface HostAgent {
+  agent: AgentHandle;
+  /** Where routers and other hosts reach this host's containers (heartbeats carry it). */
+  address: string;
+  /** The containers' subnet (CIDR): the route other nodes need is `subnet via address`. */
+  subnet: string;
+}
+
+export function startHostAgent(config: PaasConfig, engine: EngineApi, nc: NatsConnection, stops: StopSteps, log: Logger): HostAgent {
+  const address = config.hostAddress ?? engine.bridgeAddress;
+  const subnet = parseCidr(config.bridgeCidr).subnet;
+  const agent = startAgent({ engine, nc, hostId: config.hostId, address, subnet, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs });
+  stops.push(() => agent.stop());
+  return { agent, address, subnet };
+}
