@@ -215,6 +215,40 @@ export class ControllerClient {
     }
     return res.text;
   }
+  /**
+   * The app's log lines (`paas logs`): the recent ones, and with `tail` every new one as
+   * it is stored, until `signal` aborts. Text arrives in `onText` as it comes.
+   */
+  logs(app: string, o: { lines?: number; dyno?: string; source?: 'app' | 'paas'; tail?: boolean }, onText: (text: string) => void, signal?: AbortSignal): Promise<void> {
+    const q = new URLSearchParams();
+    if (o.lines !== undefined) q.set('lines', String(o.lines));
+    if (o.dyno) q.set('dyno', o.dyno);
+    if (o.source) q.set('source', o.source);
+    if (o.tail) q.set('tail', 'true');
+    const url = `${this.baseUrl}/apps/${encodeURIComponent(app)}/logs?${q}`;
+    const lib = url.startsWith('https:') ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = lib.get(url, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal }, (res) => {
+        res.setEncoding('utf8');
+        if ((res.statusCode ?? 0) >= 400) {
+          let text = '';
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            const e = (() => { try { return JSON.parse(text) as { id?: string; message?: string }; } catch { return {}; } })();
+            reject(new PaasError(e.id ?? 'http_error', e.message ?? `HTTP ${res.statusCode}`, { status: res.statusCode, expose: true }));
+          });
+          return;
+        }
+        res.on('data', (d: string) => onText(d));
+        res.on('end', () => resolve());
+        res.on('error', (err) => (signal?.aborted ? resolve() : reject(err)));
+      });
+      req.on('error', (err) => {
+        if (signal?.aborted) resolve();
+        else reject(new UnavailableError(`Cannot reach the paas API at ${this.baseUrl}: ${err.message}. Is paas running?`, err));
+      });
+    });
+  }
   /** Marks every pending build failed with `message` in its log (a builder's start). */
   interruptBuilds(message: string, outputs?: Record<string, string>) {
     return this.request<BuildInfo[]>('POST', '/builds/interrupted', { message, outputs });

@@ -29,6 +29,7 @@ import { hostRoutes } from './api/hosts';
 import { idempotency } from './api/idempotency';
 import { nextPageLink } from './api/pagination';
 import { rateLimit } from './api/rate-limit';
+import { logRoutes } from './api/logs';
 import { userRoutes } from './api/users';
 
 export function createApi(s: ControllerServices): Koa<State> {
@@ -71,6 +72,7 @@ export function createApi(s: ControllerServices): Koa<State> {
   domainRoutes(authed, s);
   certRoutes(authed, s);
   hostRoutes(authed, s);
+  logRoutes(authed, s);
 
   routesOf.set(app, [open, authed]);
   app.use(open.routes());

@@ -2,12 +2,13 @@
 import type http from 'node:http';
 import type { NatsConnection } from 'nats';
 import type { Sequelize } from 'sequelize';
-import type { Logger } from '../shared';
+import { errorMessage, type Logger } from '../shared';
 import type { AppUrls } from './api/context';
 import { bootstrapAccounts, type Bootstrap } from './bootstrap';
 import { openDatabase } from './db';
 import { Outbox } from './events';
 import { HostDirectory } from './hosts';
+import { LogStore } from './logs/log-store';
 import { createApi, listen } from './server';
 
 export interface ControllerOptions {
@@ -21,6 +22,8 @@ export interface ControllerOptions {
   port: number;
   bindAddress: string;
   nc?: NatsConnection;
+  /** Log lines kept per app (Heroku's Logplex: 1,500). */
+  logLinesPerApp?: number;
   log: Logger;
 }
 
@@ -38,7 +41,14 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
   outbox.start();
   const hosts = new HostDirectory();
   if (o.nc) hosts.watch(o.nc, o.log.child('hosts'));
-  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir });
+  // Logs live in JetStream; a NATS without it leaves `paas logs` unavailable, not the API.
+  const logs = o.nc
+    ? await LogStore.open(o.nc, o.log.child('logs'), o.logLinesPerApp).catch((err: unknown) => {
+        o.log.warn('no log store: NATS JetStream is not available', { err: errorMessage(err) });
+        return undefined;
+      })
+    : undefined;
+  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir, logs });
   const { server, port } = await listen(api, o.port, o.bindAddress);
   const host = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
   o.log.info('controller listening', { port });

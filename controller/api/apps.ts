@@ -2,7 +2,7 @@
 import { transaction } from '../db';
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { ConflictError, subjects } from '../../shared';
+import { ConflictError, errorMessage, subjects } from '../../shared';
 import { Op } from 'sequelize';
 import { App, Build, Collaborator, Deploy, Domain, Formation, Job, OneOffRequestRow, Release, User } from '../models';
 import { Cert, HttpsSetting } from '../cert-models';
@@ -47,6 +47,8 @@ export function appRoutes(router: Router<State>, s: ControllerServices): void {
       await app.destroy({ transaction: t });
       await s.outbox.record(t, { subject: subjects.appDeleted, value: { app: app.name } });
     });
+    // Its log lines go with it: a new app of the same name starts with none.
+    await s.logs?.purge(app.name).catch((err: unknown) => s.log.warn('could not delete the log lines of a destroyed app', { app: app.name, err: errorMessage(err) }));
     ctx.body = presentApp(app, s.urls);
   });
 }

@@ -1,4 +1,5 @@
 /** What every route handler can use: the request's user and the controller's services. */
+import type { LogStore } from '../logs/log-store';
 import type { RouterContext } from '@koa/router';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../shared';
@@ -20,6 +21,8 @@ export interface ControllerServices {
   urls: AppUrls;
   /** Where secrets/certs-key (the key that seals certificates' private keys) lives. */
   dataDir?: string;
+  /** Apps' recent log lines (NATS JetStream); absent without NATS. */
+  logs?: LogStore;
 }
 
 export interface AppUrls {

@@ -1,0 +1,52 @@
+/**
+ * /apps/:app/logs: the app's recent lines in Heroku's format (`lines`, at most 1,500;
+ * `dyno` = `web.1` or `web`; `source` = `app` or `paas`), as text/plain; with
+ * `tail=true` the response stays open and new lines follow as they are stored.
+ */
+import { PassThrough } from 'node:stream';
+import type Router from '@koa/router';
+import { z } from 'zod';
+import { errorMessage, InvalidInputError, UnavailableError } from '../../shared';
+import { formatLogLine } from '../logs/log-format';
+import { DEFAULT_LINES_PER_APP } from '../logs/log-store';
+import { appFor } from './access';
+import type { ControllerServices, State } from './context';
+
+export const logsQuery = z.object({
+  lines: z.coerce.number().int().min(0).max(DEFAULT_LINES_PER_APP).default(100),
+  dyno: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)?$/i).max(64).optional(),
+  source: z.enum(['app', 'paas']).optional(),
+  tail: z.enum(['true', 'false', '1', '0']).optional(),
+});
+
+export function logRoutes(router: Router<State>, s: ControllerServices): void {
+  router.get('/apps/:app/logs', async (ctx) => {
+    const app = await appFor(ctx);
+    const parsed = logsQuery.safeParse(ctx.query);
+    if (!parsed.success) {
+      throw new InvalidInputError(`Bad log options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Use lines (0-1500), dyno (web or web.1), source (app or paas), tail (true).`);
+    }
+    const q = parsed.data;
+    if (!s.logs) throw new UnavailableError('Logs are kept by NATS JetStream, and this controller runs without NATS. Start it with NATS_URL (or under `paas up`).');
+    const filter = { dyno: q.dyno, source: q.source };
+    const { lines: recent, lastSeq } = await s.logs.recent(app.name, q.lines, filter);
+    ctx.type = 'text/plain; charset=utf-8';
+    const tail = q.tail === 'true' || q.tail === '1';
+    if (!tail) {
+      ctx.body = recent.map((r) => formatLogLine(r.line) + '\n').join('');
+      return;
+    }
+    // Live: the recent lines, then everything stored after the last of them, until the client goes.
+    const out = new PassThrough();
+    for (const r of recent) out.write(formatLogLine(r.line) + '\n');
+    const ac = new AbortController();
+    ctx.req.once('close', () => ac.abort());
+    out.once('close', () => ac.abort());
+    ctx.set('cache-control', 'no-cache');
+    ctx.body = out;
+    void s.logs
+      .follow(app.name, lastSeq, filter, (l) => void out.write(formatLogLine(l) + '\n'), ac.signal)
+      .catch((err) => s.log.warn('log tail ended', { app: app.name, err: errorMessage(err) }))
+      .finally(() => out.end());
+  });
+}
