@@ -7,7 +7,7 @@
  */
 import type { NatsConnection } from 'nats';
 import { Op, type Transaction } from 'sequelize';
-import { errorMessage, subjects, type Logger } from '../shared';
+import { errorMessage, subjects, type AppLogLine, type Logger } from '../shared';
 import { crashPoint } from './crash-points';
 import { OutboxEvent } from './models';
 
@@ -19,7 +19,9 @@ export type Event =
     }
   | { subject: typeof subjects.dynosRestart; value: { app: string; type?: string; dyno?: string } }
   | { subject: typeof subjects.dynosStop; value: { app: string; dyno: string } }
-  | { subject: typeof subjects.hostsChanged; value: { hostId: string } };
+  | { subject: typeof subjects.hostsChanged; value: { hostId: string } }
+  /** A line in one app's log stream (api-log.ts): the subject names the app. */
+  | { subject: { name: string; schema: typeof subjects.appLog.schema }; value: AppLogLine };
 
 const SWEEP_MS = 1_000;
 const KEEP_PUBLISHED_MS = 60 * 60_000;

@@ -118,6 +118,16 @@ describe('app logs (real NATS JetStream, SQLite)', () => {
     assert.deepEqual(lines.map((l) => l.replace(/^\S+ /, '')), ['app[web.2]: GET / 200', 'app[web.2]: a live line']);
   });
 
+  test("the API's own lines: a config change and its release, by whom, as paas[api]", async () => {
+    await t.admin.setConfig('hello', { GREETING: 'hi', OLD: null });
+    const api = await until('the api lines', async () => {
+      const lines = (await read(t.admin, 'hello', { dyno: 'api' })).map((l) => l.replace(/^\S+ /, ''));
+      return lines.length >= 2 ? lines : undefined;
+    });
+    assert.deepEqual(api.slice(-2), ['paas[api]: Set GREETING config vars by admin@example.com', 'paas[api]: Release v1 created by admin@example.com']);
+    assert.equal((await read(t.admin, 'hello', { source: 'app', dyno: 'api' })).length, 0, 'they are the platform\'s lines');
+  });
+
   test('a destroyed app takes its lines with it: a new app of the same name starts with none', async () => {
     await t.admin.request('DELETE', '/apps/noisy');
     await t.admin.createApp('noisy');

@@ -7,6 +7,7 @@
 import { transaction } from './db';
 import type { Sequelize, Transaction } from 'sequelize';
 import { ConflictError, InvalidInputError, NotFoundError, subjects } from '../shared';
+import { actorOf, recordApiLines } from './api-log';
 import { crashPoint } from './crash-points';
 import type { Outbox } from './events';
 import { DEFAULT_SIZE } from './api/sizes';
@@ -52,6 +53,8 @@ async function insertRelease(app: App, input: ReleaseInput, t: Transaction, outb
   app.config = JSON.stringify(input.config);
   await app.save({ transaction: t });
   await outbox.record(t, { subject: subjects.releaseCreated, value: { app: app.name, version } });
+  const actor = await actorOf(input.userId, t);
+  await recordApiLines(outbox, t, app.name, [`${input.description} by ${actor}`, `Release v${version} created by ${actor}`]);
   crashPoint('release.before-commit');
   t.afterCommit(() => crashPoint('release.committed'));
   return release;

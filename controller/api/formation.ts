@@ -4,7 +4,8 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { InvalidInputError, subjects } from '../../shared';
 import { Build, Formation, Release } from '../models';
-import { appFor } from './access';
+import { appFor, currentUser } from './access';
+import { recordApiLines } from '../api-log';
 import type { ControllerServices, State } from './context';
 import { presentFormation } from './presenters';
 import { DEFAULT_SIZE, normalizeSize, SIZE_ALIASES, SIZE_NAMES } from './sizes';
@@ -57,6 +58,9 @@ export function formationRoutes(router: Router<State>, s: ControllerServices): v
         await f.update({ quantity: u.quantity ?? f.quantity, size: u.size ?? f.size }, { transaction: t });
       }
       await s.outbox.record(t, { subject: subjects.formationUpdated, value: { app: app.name } });
+      const now = await Formation.findAll({ where: { appId: app.id }, order: [['type', 'ASC']], transaction: t });
+      const changed = now.filter((f) => updates.some((u) => u.type === f.type));
+      await recordApiLines(s.outbox, t, app.name, [`Scale to ${changed.map((f) => `${f.type}=${f.quantity}:${f.size}`).join(', ')} by ${currentUser(ctx).email}`]);
     });
     ctx.body = (await Formation.findAll({ where: { appId: app.id }, order: [['type', 'ASC']] })).map(presentFormation);
   });

@@ -94,11 +94,11 @@ for (const mode of ['embedded', 'production'] as const) {
       assert.equal((await request(settings.routerPort, 'nope.paas.localhost')).status, 404);
     });
 
-    test("paas logs shows the app's output, the platform's state lines and the router's lines, filtered by --source and --ps", async () => {
-      const text = await eventually('app, state and router lines in paas logs', async () => {
+    test("paas logs shows the app's output, the API's, state and router lines, filtered by --source and --ps", async () => {
+      const text = await eventually('api, app, state and router lines in paas logs', async () => {
         const r = user.paas(['logs', '-a', 'hello', '-n', '300']);
         assert.equal(r.status, 0, r.stderr);
-        const ok = /app\[web\.1\]: node-hello listening on port 5000/.test(r.stdout) && /paas\[web\.1\]: State changed from starting to up/.test(r.stdout) && /paas\[router\]: at=info method=GET path="\/" host=hello\.paas\.localhost .*status=200/.test(r.stdout);
+        const ok = /paas\[api\]: Deploy [0-9a-f]{7} by admin@paas\.local/.test(r.stdout) && /paas\[api\]: Release v1 created by admin@paas\.local/.test(r.stdout) && /app\[web\.1\]: node-hello listening on port 5000/.test(r.stdout) && /paas\[web\.1\]: State changed from starting to up/.test(r.stdout) && /paas\[router\]: at=info method=GET path="\/" host=hello\.paas\.localhost .*status=200/.test(r.stdout);
         return ok ? r.stdout : undefined;
       }, 20_000);
       assert.match(text.split('\n')[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 (app|paas)\[[\w.]+\]: /, "Heroku's line format");
