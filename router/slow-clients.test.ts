@@ -15,6 +15,27 @@ import { startChildRouter, type ChildRouter } from '../test/helpers/child-router
 const HOST = 'slow.test';
 const EACH = 150;
 
+/**
+ * A slowloris client: sends a request head (with `padding` bytes of header) one byte
+ * every `gapMs`; resolves with what the router answered once it closed, and when.
+ */
+function slowHead(port: number, padding: number, gapMs: number): Promise<{ text: string; ms: number }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const head = `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-Slow: ${'s'.repeat(padding)}\r\n\r\n`;
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    let i = 0;
+    const drip = setInterval(() => (i < head.length ? s.write(head[i++]!) : undefined), gapMs);
+    s.setEncoding('latin1').on('data', (d: string) => (got += d));
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearInterval(drip);
+      resolve({ text: got, ms: Date.now() - started });
+    });
+  });
+}
+
 describe('slow clients and a silent backend, all at once (T6)', () => {
   let backend: http.Server;
   let router: ChildRouter;
@@ -52,21 +73,7 @@ describe('slow clients and a silent backend, all at once (T6)', () => {
       req.on('error', () => resolve({ status: 0, body: '', cut: true }));
     });
 
-  /** Sends a request head one byte every 200 ms; resolves with what the router answered once it closed. */
-  const slowloris = (): Promise<string> =>
-    new Promise((resolve) => {
-      const head = `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-Slow: ${'s'.repeat(40)}\r\n\r\n`;
-      const s = net.connect(router.port, '127.0.0.1');
-      let got = '';
-      let i = 0;
-      const drip = setInterval(() => (i < head.length ? s.write(head[i++]!) : undefined), 200);
-      s.setEncoding('latin1').on('data', (d: string) => (got += d));
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        clearInterval(drip);
-        resolve(got);
-      });
-    });
+  const slowloris = async (): Promise<string> => (await slowHead(router.port, 40, 200)).text;
 
   /** One round: 150 each, all at once; every one must be cut by its own timeout. */
   const round = async (): Promise<void> => {
@@ -164,25 +171,9 @@ describe("Heroku's timeouts at their real lengths (T6)", () => {
       req.on('error', end);
     });
 
-  const slowHead = (): Promise<{ text: string; ms: number }> =>
-    new Promise((resolve) => {
-      const started = Date.now();
-      const head = `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-Slow: ${'s'.repeat(200)}\r\n\r\n`;
-      const s = net.connect(router.port, '127.0.0.1');
-      let got = '';
-      let i = 0;
-      // One byte every 250 ms: the head would take over 60 s.
-      const drip = setInterval(() => (i < head.length ? s.write(head[i++]!) : undefined), 250);
-      s.setEncoding('latin1').on('data', (d: string) => (got += d));
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        clearInterval(drip);
-        resolve({ text: got, ms: Date.now() - started });
-      });
-    });
-
   test('a silent backend: 503 H12 at 30 s; an idle stream: cut 55 s after its last byte; a slowloris head: 408 after 30 s, within 60 s', { timeout: 90_000 }, async (t) => {
-    const [silent, stalled, slow] = await Promise.all([timed('/silent'), timed('/stall'), slowHead()]);
+    // One byte every 250 ms: the head would take over 60 s.
+    const [silent, stalled, slow] = await Promise.all([timed('/silent'), timed('/stall'), slowHead(router.port, 200, 250)]);
     t.diagnostic(`H12 after ${silent.headMs} ms; stream cut after ${stalled.endMs} ms (head at ${stalled.headMs} ms); slowloris closed after ${slow.ms} ms`);
     assert.equal(silent.status, 503);
     assert.equal(silent.code, 'H12');
