@@ -14,7 +14,6 @@ import type { Backend, RouteEntry } from './table';
 export const MAX_ACTIVE_PER_BACKEND = 50;
 
 interface Waiting {
-  res: http.ServerResponse;
   send: (backend: Backend) => void;
   timer: NodeJS.Timeout;
 }
@@ -52,7 +51,6 @@ export class Backlog {
     const q = queue ?? [];
     if (q.length >= this.perBackend * entry.backends.length) return this.o.refuse(res, 'H11');
     const w: Waiting = {
-      res,
       send,
       timer: setTimeout(() => {
         this.remove(entry.app, w);
