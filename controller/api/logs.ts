@@ -33,12 +33,12 @@ export function logRoutes(router: Router<State>, s: ControllerServices): void {
     ctx.type = 'text/plain; charset=utf-8';
     const tail = q.tail === 'true' || q.tail === '1';
     if (!tail) {
-      ctx.body = recent.map((r) => formatLogLine(r.line) + '\n').join('');
+      ctx.body = recent.map((l) => formatLogLine(l) + '\n').join('');
       return;
     }
     // Live: the recent lines, then everything stored after the last of them, until the client goes.
     const out = new PassThrough();
-    for (const r of recent) out.write(formatLogLine(r.line) + '\n');
+    for (const l of recent) out.write(formatLogLine(l) + '\n');
     const ac = new AbortController();
     ctx.req.once('close', () => ac.abort());
     out.once('close', () => ac.abort());

@@ -15,11 +15,6 @@ export const DEFAULT_LINES_PER_APP = 1_500;
 
 const codec = JSONCodec<AppLogLine>();
 
-export interface StoredLine {
-  seq: number;
-  line: AppLogLine;
-}
-
 export interface LogFilter {
   /** `web.1`: that process; `web`: every process of that type. */
   dyno?: string;
@@ -75,7 +70,7 @@ export class LogStore {
    * The app's last `n` lines that pass `filter`, oldest first, and the stream position
    * of the last line of the app read (filtered out or not): where a tail goes on.
    */
-  async recent(app: string, n: number, filter: LogFilter = {}): Promise<{ lines: StoredLine[]; lastSeq: number }> {
+  async recent(app: string, n: number, filter: LogFilter = {}): Promise<{ lines: AppLogLine[]; lastSeq: number }> {
     const subject = subjects.appLog.name(app);
     const jsm = await this.nc.jetstreamManager();
     const info = await jsm.streams.info(LOG_STREAM, { subjects_filter: subject });
@@ -84,7 +79,7 @@ export class LogStore {
     if (count === 0) return { lines: [], lastSeq: info.state.last_seq };
     // (nats.js's ordered consumer always sends a start sequence, so "all" is "from 1".)
     const consumer = await this.nc.jetstream().consumers.get(LOG_STREAM, { filterSubjects: subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
-    const out: StoredLine[] = [];
+    const out: AppLogLine[] = [];
     const messages = await consumer.fetch({ max_messages: count, expires: 2_000 });
     let seen = 0;
     let lastSeq = 0;
@@ -92,7 +87,7 @@ export class LogStore {
       seen++;
       lastSeq = m.seq;
       const line = this.decode(m.data);
-      if (line && matches(line, filter)) out.push({ seq: m.seq, line });
+      if (line && matches(line, filter)) out.push(line);
       if (seen >= count) break;
     }
     return { lines: n > 0 ? out.slice(-n) : [], lastSeq };
