@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
-import { NotFoundError } from '../shared';
+import { errorMessage, NotFoundError } from '../shared';
 import { openApiDocument } from './openapi';
 import { authenticate } from './api/access';
 import { accountRoutes, publicAccountRoutes } from './api/account';
@@ -42,6 +42,11 @@ export function createApi(s: ControllerServices): Koa<State> {
     await next();
   });
   app.use(errorHandler(s.log) as never);
+  // What reaches Koa itself happens after the response started (a streamed body): a
+  // client that leaves a `logs --tail` is normal; anything else is logged, not printed.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') s.log.error('response failed after it started', { err: errorMessage(err) });
+  });
   app.use(nextPageLink as never);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', strict: true }));
 

@@ -37,10 +37,6 @@ export interface RunningController extends Bootstrap {
 export async function startController(o: ControllerOptions): Promise<RunningController> {
   const sequelize = await openDatabase(o.databaseUrl, o.dataDir);
   const accounts = await bootstrapAccounts(o.dataDir, o.adminEmail);
-  const outbox = new Outbox(o.nc, o.log.child('outbox'));
-  outbox.start();
-  const hosts = new HostDirectory();
-  if (o.nc) hosts.watch(o.nc, o.log.child('hosts'));
   // Logs live in JetStream; a NATS without it leaves `paas logs` unavailable, not the API.
   const logs = o.nc
     ? await LogStore.open(o.nc, o.log.child('logs'), o.logLinesPerApp).catch((err: unknown) => {
@@ -48,8 +44,14 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
         return undefined;
       })
     : undefined;
+  const outbox = new Outbox(o.nc, o.log.child('outbox'));
+  const hosts = new HostDirectory();
+  if (o.nc) hosts.watch(o.nc, o.log.child('hosts'));
   const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir, logs });
   const { server, port } = await listen(api, o.port, o.bindAddress);
+  // Relaying what a previous run left unpublished starts once the API is up (the relay
+  // needs nothing from it; a write's own relay starts at its commit either way).
+  outbox.start();
   const host = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
   o.log.info('controller listening', { port });
   return {
