@@ -141,8 +141,10 @@ export function startAgent(o: AgentOptions): AgentHandle {
       rec.reason = OOM_REASON;
       paasLine(c, OOM_REASON, 'stderr');
     }
+    // A stop asked for: stopJob writes the exit and then the state change, in that order
+    // (from here the two could interleave with it), and publishes 'down'.
+    if (rec.stopping) return;
     paasLine(c, lines.exited(c.exitCode));
-    if (rec.stopping) return; // jobs.stop logs the change and publishes 'down'
     const from: StateWord = rec.state === 'up' ? 'up' : 'starting';
     if (isOneOff(c)) {
       paasLine(c, lines.stateChanged(from, 'complete'));
@@ -222,6 +224,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
         } finally {
           clearTimeout(r12);
         }
+        paasLine(c, lines.exited(stopped.exitCode ?? null));
         paasLine(c, lines.stateChanged(from, 'down'));
       }
       rec.state = 'down';
