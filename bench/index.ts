@@ -4,6 +4,7 @@
  */
 import { benchApi } from './api';
 import { benchContainers } from './containers';
+import { benchLogs } from './logs';
 import { benchPull } from '../engine/image-bench';
 import { benchPush } from './push';
 import { benchRouter } from './router';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     results.push(...(await benchPull()));
     results.push(...(await benchPush()));
     results.push(...(await benchScale()));
+    results.push(...(await benchLogs()));
   }
   else console.error('container benchmarks skipped: they need root');
   printTable(results);

@@ -7,6 +7,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { PaasError, UnavailableError } from '../shared';
 import type { RouterTls, SniEndpoint } from './api/certs';
+import type { DynoUsage } from './api/presenters';
+import type { AppMetrics } from './metrics/aggregate';
 import type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost } from './api/scheduling';
 export { DOCKERFILE_BUILDER } from './api/scheduling';
 
@@ -91,6 +93,8 @@ export interface DynoInfo {
   /** When the dyno entered its current state (Heroku's "since"). */
   updated_at: string;
   created_at: string;
+  /** Memory and CPU from its latest cgroup sample; null when none is recent. */
+  usage?: DynoUsage | null;
 }
 export interface JobReport {
   app: string;
@@ -282,6 +286,10 @@ export class ControllerClient {
   }
   dynos(app: string) {
     return this.request<DynoInfo[]>('GET', `/apps/${encodeURIComponent(app)}/dynos`);
+  }
+  /** The last `minutes` (at most 60) at one-minute resolution. */
+  metrics(app: string, minutes = 60) {
+    return this.request<AppMetrics>('GET', `/apps/${encodeURIComponent(app)}/metrics?minutes=${minutes}`);
   }
   /** Restarts every dyno of the app, every dyno of one type (`web`), or one dyno (`web.2`). */
   restartDynos(app: string, dynoOrType?: string) {

@@ -81,6 +81,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/apps/{app}/https', summary: 'whether plain HTTP requests are redirected to HTTPS' },
   { method: 'patch', path: '/apps/{app}/https', summary: 'turn the HTTP→HTTPS redirect (301) on or off', body: httpsSettingsBody },
   { method: 'get', path: '/apps/{app}/logs', summary: "recent log lines in Heroku's format (lines ≤ 1500, dyno, source); tail=true keeps the response open and streams new lines" },
+  { method: 'get', path: '/apps/{app}/metrics', summary: 'the last hour (minutes ≤ 60) per minute: requests, statuses, router errors, latency percentiles, restarts, memory and CPU per process type' },
   { method: 'get', path: '/router/tls', summary: 'every certificate with its key and the apps forcing HTTPS (routers)', admin: true },
   { method: 'get', path: '/hosts', summary: 'hosts and their health', admin: true },
   { method: 'get', path: '/hosts/{id}', summary: 'a host', admin: true },

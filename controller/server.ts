@@ -30,6 +30,7 @@ import { idempotency } from './api/idempotency';
 import { nextPageLink } from './api/pagination';
 import { rateLimit } from './api/rate-limit';
 import { logRoutes } from './api/logs';
+import { metricRoutes } from './api/metrics';
 import { userRoutes } from './api/users';
 
 export function createApi(s: ControllerServices): Koa<State> {
@@ -78,6 +79,7 @@ export function createApi(s: ControllerServices): Koa<State> {
   certRoutes(authed, s);
   hostRoutes(authed, s);
   logRoutes(authed, s);
+  metricRoutes(authed, s);
 
   routesOf.set(app, [open, authed]);
   app.use(open.routes());

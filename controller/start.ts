@@ -9,6 +9,7 @@ import { openDatabase } from './db';
 import { Outbox } from './events';
 import { HostDirectory } from './hosts';
 import { LogStore } from './logs/log-store';
+import { MetricsStore } from './metrics/metrics-store';
 import { createApi, listen } from './server';
 
 export interface ControllerOptions {
@@ -44,10 +45,16 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
         return undefined;
       })
     : undefined;
+  const metrics = o.nc
+    ? await MetricsStore.open(o.nc, o.log.child('metrics')).catch((err: unknown) => {
+        o.log.warn('no metrics store: NATS JetStream is not available', { err: errorMessage(err) });
+        return undefined;
+      })
+    : undefined;
   const outbox = new Outbox(o.nc, o.log.child('outbox'));
   const hosts = new HostDirectory();
   if (o.nc) hosts.watch(o.nc, o.log.child('hosts'));
-  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir, logs });
+  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir, logs, metrics });
   const { server, port } = await listen(api, o.port, o.bindAddress);
   // Relaying what a previous run left unpublished starts once the API is up (the relay
   // needs nothing from it; a write's own relay starts at its commit either way).

@@ -101,6 +101,7 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
       workers: { count: config.routerWorkers, controllerUrl: controller.url, controllerToken: controller.systemToken, natsUrl, logLevel: config.logLevel },
       balance: config.routerBalance,
       maxActivePerBackend: config.routerMaxActivePerDyno,
+      metricsIntervalMs: config.metricsIntervalMs,
       timeouts: { responseMs: config.routerResponseTimeoutMs, idleMs: config.routerIdleTimeoutMs, headersMs: config.routerHeadersTimeoutMs },
     });
     stops.push(() => router.close());

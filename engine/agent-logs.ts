@@ -1,42 +1,57 @@
 /**
- * Forwards every line a job's container writes to NATS, one subject per app
- * (`paas.engine.log.<app>`), so the platform's log stream (`paas logs`) can gather an
- * app's lines from every host, marked source 'app' with their dyno (web.1). Lines of
- * containers that are not jobs (builds) stay local.
+ * Forwards every line a job's container writes to the app's log stream through the
+ * host's LogShipper (one subject per app, `paas.engine.log.<app>`), so `paas logs`
+ * gathers an app's lines from every host, marked source 'app' with their dyno (web.1).
+ * Lines of containers that are not jobs (builds) stay local.
  */
-import type { NatsConnection } from 'nats';
-import { publish, subjects, type Logger } from '../shared';
+import type { Logger } from '../shared';
 import { isJob, jobDyno, LABEL_APP, LABEL_PROCESS_TYPE } from './job-mapping';
-import type { ContainerInfo, EngineApi } from './types';
+import type { LogShipper } from './log-shipper';
+import type { ContainerInfo, EngineApi, LogEntry } from './types';
 
-export function forwardLogs(engine: EngineApi, nc: NatsConnection, hostId: string, log: Logger): () => void {
-  const jobs = new Map<string, ContainerInfo | null>();
-  const unsubscribeExit = engine.onExit((c) => jobs.delete(c.id));
+interface Source {
+  /** undefined while the container is being looked up; null: not a job. */
+  info?: ContainerInfo | null;
+  /** Lines that came while it was looked up, shipped after, in order. */
+  pending: LogEntry[];
+}
+
+export function forwardLogs(engine: EngineApi, shipper: LogShipper, hostId: string, log: Logger): () => void {
+  const sources = new Map<string, Source>();
+  const send = (id: string, c: ContainerInfo, entry: LogEntry): void =>
+    shipper.ship(id, {
+      app: c.labels[LABEL_APP] ?? '',
+      jobId: id,
+      processType: c.labels[LABEL_PROCESS_TYPE] ?? '',
+      hostId,
+      stream: entry.stream === 'stderr' ? 'stderr' : 'stdout',
+      source: 'app',
+      dyno: jobDyno(c),
+      time: entry.time,
+      line: entry.line,
+    });
+  const unsubscribeExit = engine.onExit((c) => sources.delete(c.id));
   const unsubscribeLog = engine.onLog((id, entry) => {
-    void (async () => {
-      if (!jobs.has(id)) {
-        const c = await engine.inspect(id);
-        jobs.set(id, c && isJob(c) ? c : null);
-      }
-      const c = jobs.get(id);
-      if (!c) return;
-      try {
-        publish(nc, subjects.appLog.name(c.labels[LABEL_APP] ?? ''), subjects.appLog.schema, {
-          app: c.labels[LABEL_APP] ?? '',
-          jobId: id,
-          processType: c.labels[LABEL_PROCESS_TYPE] ?? '',
-          hostId,
-          stream: entry.stream === 'stderr' ? 'stderr' : 'stdout',
-          source: 'app',
-          dyno: jobDyno(c),
-          time: entry.time,
-          line: entry.line,
-        });
-      } catch (err) {
-        log.debug('log line not forwarded', { id, err });
-      }
-    })();
-  });
+    const known = sources.get(id);
+    if (known?.info) return send(id, known.info, entry);
+    if (known) {
+      if (known.info === undefined) known.pending.push(entry);
+      return;
+    }
+    const s: Source = { pending: [entry] };
+    sources.set(id, s);
+    void engine.inspect(id).then(
+      (c) => {
+        s.info = c && isJob(c) ? c : null;
+        if (s.info) for (const e of s.pending) send(id, s.info, e);
+        s.pending = [];
+      },
+      (err: unknown) => {
+        log.debug('log source not inspected', { id, err });
+        sources.delete(id);
+      },
+    );
+  }, { accepting: (id) => shipper.accepting(id), skipped: (id, lines) => shipper.skipped(id, lines) });
   return () => {
     unsubscribeLog();
     unsubscribeExit();

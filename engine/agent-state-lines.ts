@@ -3,8 +3,8 @@
  * them (`heroku[web.1]: State changed from starting to up`): published on the app's log
  * subject with source 'paas', so `paas logs` interleaves them with the app's output.
  */
-import type { NatsConnection } from 'nats';
-import { publish, subjects, type Logger } from '../shared';
+import type { Logger } from '../shared';
+import type { LogShipper } from './log-shipper';
 import { jobDyno, LABEL_APP, LABEL_PROCESS_TYPE } from './job-mapping';
 import type { ContainerInfo } from './types';
 
@@ -36,13 +36,16 @@ export function commandText(cmd: string[] | undefined): string {
 
 export type PaasLineSink = (c: ContainerInfo, line: string, stream?: 'stdout' | 'stderr') => void;
 
-/** A sink publishing on NATS; never throws (a lost state line must not break a stop). */
-export function natsPaasLines(nc: NatsConnection, hostId: string, log: Logger): PaasLineSink {
+/**
+ * A sink through the host's log shipper, which also carries the processes' own output:
+ * a process's last lines and the line saying it exited stay in order. Never throws (a
+ * lost state line must not break a stop).
+ */
+export function shippedPaasLines(shipper: LogShipper, hostId: string, log: Logger): PaasLineSink {
   return (c, line, stream = 'stdout') => {
-    const app = c.labels[LABEL_APP] ?? '';
     try {
-      publish(nc, subjects.appLog.name(app), subjects.appLog.schema, {
-        app,
+      shipper.ship(c.id, {
+        app: c.labels[LABEL_APP] ?? '',
         jobId: c.id,
         processType: c.labels[LABEL_PROCESS_TYPE] ?? '',
         hostId,
@@ -53,7 +56,7 @@ export function natsPaasLines(nc: NatsConnection, hostId: string, log: Logger): 
         line,
       });
     } catch (err) {
-      log.debug('state line not published', { id: c.id, line, err });
+      log.debug('state line not shipped', { id: c.id, line, err });
     }
   };
 }

@@ -13,8 +13,10 @@ import { isJob, isOneOff, jobContainerSpec, jobHealthCheck, jobInfoOf, jobPort, 
 import { KeyedMutex } from '../shared/keyed-mutex';
 import { checkJobReady } from './readiness';
 import { forwardLogs } from './agent-logs';
+import { LogShipper } from './log-shipper';
+import { publishCrash, sampleJobMetrics } from './agent-metrics';
 import { ensureJobImage } from './agent-pull';
-import { lines, natsPaasLines, OOM_REASON, type StateWord } from './agent-state-lines';
+import { lines, shippedPaasLines, OOM_REASON, type StateWord } from './agent-state-lines';
 import { exitedToRemove } from './agent-retention';
 
 export interface AgentOptions {
@@ -27,6 +29,8 @@ export interface AgentOptions {
   subnet?: string;
   log: Logger;
   heartbeatMs?: number;
+  /** How often each job's memory and CPU are sampled for `paas ps` and `paas metrics` (10 s). */
+  metricsIntervalMs?: number;
   /** How long a web process has to accept connections on $PORT (default 60 s, Heroku's R10). */
   bootTimeoutMs?: number;
   /** SIGTERM → SIGKILL when neither the stop request nor the job says (default 30 s, Heroku's). */
@@ -62,7 +66,9 @@ export function startAgent(o: AgentOptions): AgentHandle {
   const checks = new Map<string, AbortController>();
   const timers = new Set<NodeJS.Timeout>();
   const locks = new KeyedMutex();
-  const paasLine = natsPaasLines(nc, hostId, log);
+  // One shipper per host carries every log line of its processes (bounded, fair, in order).
+  const shipper = new LogShipper(nc, log.child('logs'));
+  const paasLine = shippedPaasLines(shipper, hostId, log);
 
   const info = (c: ContainerInfo): JobInfo => jobInfoOf(c, hostId, known.get(c.id)?.state, known.get(c.id)?.reason);
   const changed = (c: ContainerInfo): void => {
@@ -156,6 +162,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
       return;
     }
     paasLine(c, lines.stateChanged(from, 'crashed'));
+    publishCrash(nc, c, rec.reason, log);
     rec.state = 'crashed';
     log.info('job crashed', { id: c.id, exitCode: c.exitCode, oomKilled: c.oomKilled, reason: rec.reason });
     changed(c);
@@ -276,12 +283,14 @@ export function startAgent(o: AgentOptions): AgentHandle {
     }
   })();
 
-  const stopLogs = forwardLogs(engine, nc, hostId, log);
+  const stopLogs = forwardLogs(engine, shipper, hostId, log);
+  const stopMetrics = sampleJobMetrics(engine, nc, hostId, log, o.metricsIntervalMs);
 
   return {
     ready,
     async stop() {
       stopLogs();
+      stopMetrics();
       clearInterval(timer);
       for (const t of timers) clearTimeout(t);
       timers.clear();
@@ -290,6 +299,9 @@ export function startAgent(o: AgentOptions): AgentHandle {
       checks.clear();
       for (const s of subs) s.unsubscribe();
       await ready.catch(() => undefined);
+      // The last lines (a stop's "Process exited") still reach the stream, briefly waited for.
+      await Promise.race([shipper.drained(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      await shipper.close();
     },
   };
 }

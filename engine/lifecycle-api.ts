@@ -36,7 +36,7 @@ export function lifecycleApi(manager: ContainerManager, cgroupVersion: CgroupVer
       manager.get(id); // not found: a typed error now, not on the first iteration
       return readLogs(manager.d.paths, id, options, () => isRunning(id), () => manager.wait(id).catch(() => undefined));
     },
-    onLog: (listener) => publisher.subscribe(listener),
+    onLog: (listener, flow) => publisher.subscribe(listener, flow),
     async stats(id) {
       manager.running(id);
       return readStats(cgroupVersion, cgroupPathOf(id), os.totalmem());

@@ -14,6 +14,8 @@ const CHUNK = 64 * 1024;
 
 export class LogTail {
   private older: FileHandle[] = [];
+  /** Where reading the first of `older` stopped (a budget ran out in it). */
+  private olderPos = 0;
   private current: FileHandle | undefined;
   private currentIno = 0;
   private pos = 0;
@@ -56,39 +58,85 @@ export class LogTail {
     this.pos = pos;
   }
 
-  /** Every complete record written since the last call. */
-  async read(): Promise<LogRecord[]> {
+  /**
+   * Every complete record written since the last call, or, with `budget`, those in about
+   * that many bytes (the rest comes with the next calls): a follower of a flooding
+   * container holds one budget of records at a time, not everything the flood wrote
+   * while it parsed the last batch.
+   */
+  async read(budget = Infinity): Promise<LogRecord[]> {
     const out: LogRecord[] = [];
+    await this.walk(budget, out);
+    return out;
+  }
+
+  /**
+   * Passes over about `budget` bytes without parsing them, and says how many records
+   * they held: a follower that cannot take a flooding container's lines counts them
+   * as dropped for the price of a newline search.
+   */
+  async skip(budget: number): Promise<number> {
+    const counted = { records: 0 };
+    await this.walk(budget, counted);
+    return counted.records;
+  }
+
+  private async walk(budget: number, out: LogRecord[] | { records: number }): Promise<void> {
+    const left = { bytes: budget };
     while (this.older.length > 0) {
-      const h = this.older.shift()!;
-      await this.drain(h, { pos: 0 }, out, true);
+      const h = this.older[0]!;
+      const cursor = { pos: this.olderPos };
+      const finished = await this.drain(h, cursor, out, true, left);
+      this.olderPos = cursor.pos;
+      if (!finished) return;
+      this.older.shift();
+      this.olderPos = 0;
       await h.close();
     }
     for (;;) {
       if (!this.current) {
         const h = await open(this.paths.log(this.id), 'r').catch(() => undefined);
-        if (!h) return out;
+        if (!h) return;
         await this.setCurrent(h, 0);
       }
       const cursor = { pos: this.pos };
-      await this.drain(this.current!, cursor, out, false);
+      const caughtUp = await this.drain(this.current!, cursor, out, false, left);
       this.pos = cursor.pos;
+      if (!caughtUp) return;
       // conmon switched files: the old one is complete; go on with the new output.log.
       const now = await stat(this.paths.log(this.id)).then((s) => s.ino, () => undefined);
-      if (now === undefined || now === this.currentIno) return out;
-      await this.drain(this.current!, cursor, out, true);
+      if (now === undefined || now === this.currentIno) return;
+      const finished = await this.drain(this.current!, cursor, out, true, left);
+      this.pos = cursor.pos;
+      if (!finished) {
+        // The switched-away file has more: read on from there next time, then the new one.
+        this.older.unshift(this.current!);
+        this.olderPos = cursor.pos;
+        this.current = undefined;
+        return;
+      }
       await this.current!.close();
       this.current = undefined;
     }
   }
 
-  private async drain(h: FileHandle, cursor: { pos: number }, out: LogRecord[], whole: boolean): Promise<void> {
+  /** Reads to the end of the file (true), or until the budget is spent (false). */
+  private async drain(h: FileHandle, cursor: { pos: number }, out: LogRecord[] | { records: number }, whole: boolean, left: { bytes: number }): Promise<boolean> {
     for (;;) {
+      if (left.bytes <= 0) return false;
       // A fresh buffer each time: records handed out keep pointing into it.
       const buf = Buffer.allocUnsafe(CHUNK);
       const { bytesRead } = await h.read(buf, 0, CHUNK, cursor.pos);
       if (bytesRead === 0) break;
       cursor.pos += bytesRead;
+      left.bytes -= bytesRead;
+      if (!Array.isArray(out)) {
+        out.records += countLines(buf.subarray(0, bytesRead));
+        // Where the skip stopped a record may be cut: the next read starts at the next one.
+        this.resync = buf[bytesRead - 1] !== 0x0a;
+        this.carry = Buffer.alloc(0);
+        continue;
+      }
       const { lines, rest } = splitLines(this.carry, buf.subarray(0, bytesRead));
       this.carry = rest;
       for (const line of lines) {
@@ -102,6 +150,7 @@ export class LogTail {
     }
     // A finished file never gets the rest of a record cut by a crash.
     if (whole) this.carry = Buffer.alloc(0);
+    return true;
   }
 
   /** Resolves on the next change in the container's directory, after `ms`, or on abort. */
@@ -142,6 +191,12 @@ export class LogTail {
   }
 }
 
+function countLines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
 async function endsWithNewline(h: FileHandle, size: number): Promise<boolean> {
   const b = Buffer.alloc(1);
   await h.read(b, 0, 1, size - 1);
@@ -152,6 +207,9 @@ async function endsWithNewline(h: FileHandle, size: number): Promise<boolean> {
  * Every record from the tail until `done()` is true (the container stopped; one more read
  * then picks up what it wrote last) or `signal` aborts. `stopped` resolves at the exit.
  */
+/** What a follower reads per batch: a flood is taken in bounded bites. */
+export const FOLLOW_BUDGET_BYTES = 256 * 1024;
+
 export async function* followRecords(
   tail: LogTail,
   done: () => boolean,
@@ -166,7 +224,7 @@ export async function* followRecords(
     tail.poke();
   });
   for (;;) {
-    const batch = await tail.read();
+    const batch = await tail.read(FOLLOW_BUDGET_BYTES);
     yield* batch;
     if (batch.length > 0) continue;
     if (signal?.aborted) return;

@@ -174,6 +174,11 @@ export interface CpuLimits {
 export type LogStream = 'stdout' | 'stderr';
 
 /** One line of a container's output, as kept in its log (lines over 10,000 bytes come split). */
+export interface LogFlow {
+  accepting(id: string): boolean;
+  skipped(id: string, lines: number): void;
+}
+
 export interface LogEntry {
   /** RFC 3339 with nanoseconds and the host's offset, as the log writer stamped it. */
   time: string;
@@ -324,8 +329,14 @@ export interface EngineApi {
   attach(id: string, options: AttachOptions): Promise<void>;
   /** The container's output, oldest first (its log survives stops and engine restarts). */
   logs(id: string, options?: LogsOptions): AsyncIterable<LogEntry>;
-  /** Called for every new output line of every running container. Returns an unsubscribe function. */
-  onLog(listener: (id: string, entry: LogEntry) => void): () => void;
+  /**
+   * Called for every new output line of every running container. With `flow`, a
+   * listener that cannot take more of a container's lines says so (`accepting` false):
+   * while no listener accepts, that container's output is passed over unparsed and its
+   * count reported to `skipped`, so a flood costs a newline search, not a parse per line.
+   * Returns an unsubscribe function.
+   */
+  onLog(listener: (id: string, entry: LogEntry) => void, flow?: LogFlow): () => void;
   stats(id: string): Promise<ContainerStats>;
   /**
    * Resolves once what removed and stopped containers held (veths, mounts, addresses) is

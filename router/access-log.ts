@@ -13,6 +13,7 @@ import type http from 'node:http';
 import type { NatsConnection } from 'nats';
 import { publish, subjects, type AppLogLine, type Logger } from '../shared';
 import { clientAddress } from './hygiene';
+import type { RequestObserver } from './request-metrics';
 
 /** Heroku's router error codes the router reports. */
 export const ERROR_CODES: Record<string, string> = {
@@ -121,11 +122,12 @@ export class Exchange {
   responded = false;
 
   constructor(
-    private readonly sink: LogSink,
+    private readonly sink: LogSink | undefined,
     readonly app: string,
     private readonly req: http.IncomingMessage,
     res: http.ServerResponse | undefined,
     private readonly protocol: string,
+    private readonly observe?: RequestObserver,
   ) {
     if (res) res.once('close', () => this.finish(res.statusCode, res.writableFinished, res.getHeader('x-paas-error')));
   }
@@ -142,6 +144,9 @@ export class Exchange {
     let code = this.code ?? (typeof pageCode === 'string' ? PAGE_CODES[pageCode] : undefined) ?? (this.responded ? undefined : pageCodeOf(status, this.upstreamAt !== undefined));
     if (!code && !completed) code = 'H27';
     const connectMs = (this.upstreamAt ?? now) - this.start;
+    const reported = code === 'H27' ? 499 : status;
+    this.observe?.(this.app, reported, code, now - this.start);
+    if (!this.sink) return;
     this.sink(
       this.app,
       formatLine({
@@ -155,7 +160,7 @@ export class Exchange {
         dyno: this.dyno,
         connectMs,
         serviceMs: this.upstreamAt === undefined ? 0 : now - this.upstreamAt,
-        status: code === 'H27' ? 499 : status,
+        status: reported,
         bytes: this.bytes,
         protocol: this.protocol,
       }),

@@ -8,6 +8,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type httpProxy from 'http-proxy';
 import { Exchange, type LogSink } from './access-log';
+import type { RequestObserver } from './request-metrics';
 import { prepareForwarding, refuseReason, stripResponseHopByHop } from './hygiene';
 import { sendError } from './pages';
 import type { RouteEntry } from './table';
@@ -18,6 +19,8 @@ export interface HardeningOptions {
   timeouts?: Partial<RouterTimeouts>;
   /** Where router log lines go (access-log.ts natsLogSink); none: not logged. */
   logSink?: LogSink;
+  /** Counts every request for the app's metrics (request-metrics.ts). */
+  observe?: RequestObserver;
 }
 
 export interface Hardening {
@@ -42,6 +45,7 @@ interface Tracked {
 export function attachHardening(proxy: httpProxy, options: HardeningOptions = {}): Hardening {
   const timeouts = routerTimeouts(options.timeouts);
   const sink = options.logSink;
+  const observe = options.observe;
   const tracked = new WeakMap<http.IncomingMessage, Tracked>();
   const protocolOf = (req: http.IncomingMessage): string => String(req.headers['x-forwarded-proto'] ?? 'http');
 
@@ -102,7 +106,7 @@ export function attachHardening(proxy: httpProxy, options: HardeningOptions = {}
       return true;
     },
     routed(req, res, entry) {
-      if (sink) tracked.set(req, { entry, exchange: new Exchange(sink, entry.app, req, res, protocolOf(req)) });
+      if (sink || observe) tracked.set(req, { entry, exchange: new Exchange(sink, entry.app, req, res, protocolOf(req), observe) });
     },
     admitUpgrade(req, socket) {
       const why = refuseReason(req);
@@ -114,7 +118,7 @@ export function attachHardening(proxy: httpProxy, options: HardeningOptions = {}
       return true;
     },
     routedUpgrade(req, _socket, entry) {
-      if (sink) tracked.set(req, { entry, exchange: new Exchange(sink, entry.app, req, undefined, protocolOf(req)) });
+      if (sink || observe) tracked.set(req, { entry, exchange: new Exchange(sink, entry.app, req, undefined, protocolOf(req), observe) });
     },
   };
 }

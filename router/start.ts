@@ -4,6 +4,7 @@ import type { NatsConnection } from 'nats';
 import type { ControllerClient } from '../controller';
 import type { Logger } from '../shared';
 import { natsLogSink } from './access-log';
+import { publishRequestMetrics, RequestMetrics } from './request-metrics';
 import { createProxyServer } from './proxy';
 import { routerTimeouts, serverTimeoutOptions, type RouterTimeouts } from './timeouts';
 import { DrainingRouteTable, startRouterDrain } from './drain';
@@ -37,6 +38,8 @@ export interface RouterOptions {
   balance?: BalancePolicy;
   /** Requests in flight per web process before others wait (backlog.ts: 50). */
   maxActivePerBackend?: number;
+  /** How often request counts are published (10 s). */
+  metricsIntervalMs?: number;
 }
 
 export interface RunningRouter {
@@ -58,8 +61,11 @@ export async function startRouter(o: RouterOptions): Promise<RunningRouter> {
   // Heartbeat and unroute answers, so the scheduler can take jobs out before SIGTERM.
   const drain = o.nc ? startRouterDrain(table, o.client, o.nc, o.log) : undefined;
   const logSink = o.nc ? natsLogSink(o.nc, o.hostId ?? 'router', o.log) : undefined;
+  // Request counts for `paas metrics`; each worker process counts and publishes its own.
+  const metrics = o.nc ? new RequestMetrics() : undefined;
+  const stopMetrics = metrics && o.nc ? publishRequestMetrics(metrics, o.nc, `${o.hostId ?? 'router'}-${process.pid}`, o.log, o.metricsIntervalMs) : undefined;
   const edge = o.httpsPort === undefined ? undefined : tlsEdge({ ...o, idleTimeoutMs: o.timeouts?.idleMs, http1: serverTimeoutOptions(routerTimeouts(o.timeouts)) });
-  const server = createProxyServer(table, o.log, { hardening: { timeouts: o.timeouts, logSink }, httpsRedirect: edge?.redirect, balance: o.balance, maxActivePerBackend: o.maxActivePerBackend });
+  const server = createProxyServer(table, o.log, { hardening: { timeouts: o.timeouts, logSink, observe: metrics?.observe }, httpsRedirect: edge?.redirect, balance: o.balance, maxActivePerBackend: o.maxActivePerBackend });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.bindAddress, () => resolve());
@@ -84,6 +90,7 @@ export async function startRouter(o: RouterOptions): Promise<RunningRouter> {
     async close() {
       sync.stop();
       drain?.stop();
+      stopMetrics?.();
       await edge?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

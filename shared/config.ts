@@ -50,6 +50,8 @@ const schema = z.object({
   PAAS_BUILD_TIMEOUT_MS: z.coerce.number().int().positive().default(25 * 60_000),
   PAAS_BOOT_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   PAAS_STOP_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
+  /** How often hosts sample their processes' memory and CPU and routers publish request counts. */
+  PAAS_METRICS_INTERVAL_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
   PAAS_DEFAULT_MEMORY_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   /** New processes a deploy starts ahead of the ones up: empty = the whole formation (preboot), 1 = one by one. */
   PAAS_DEPLOY_BATCH_SIZE: z.coerce.number().int().positive().optional(),
@@ -100,6 +102,7 @@ export interface PaasConfig {
   buildTimeoutMs: number;
   bootTimeoutMs: number;
   stopGraceMs: number;
+  metricsIntervalMs: number;
   defaultMemoryBytes: number;
   deployBatchSize?: number;
   deployTimeoutMs: number;
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     buildTimeoutMs: c.PAAS_BUILD_TIMEOUT_MS,
     bootTimeoutMs: c.PAAS_BOOT_TIMEOUT_MS,
     stopGraceMs: c.PAAS_STOP_GRACE_MS,
+    metricsIntervalMs: c.PAAS_METRICS_INTERVAL_MS,
     defaultMemoryBytes: c.PAAS_DEFAULT_MEMORY_BYTES,
     deployBatchSize: c.PAAS_DEPLOY_BATCH_SIZE,
     deployTimeoutMs: c.PAAS_DEPLOY_TIMEOUT_MS,

@@ -6,3 +6,4 @@ export * from './log';
 export * from './nats';
 export * from './subjects';
 export * as heroku from './heroku-output';
+export * from './metrics';

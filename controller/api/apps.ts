@@ -49,6 +49,7 @@ export function appRoutes(router: Router<State>, s: ControllerServices): void {
     });
     // Its log lines go with it: a new app of the same name starts with none.
     await s.logs?.purge(app.name).catch((err: unknown) => s.log.warn('could not delete the log lines of a destroyed app', { app: app.name, err: errorMessage(err) }));
+    await s.metrics?.purge(app.name).catch((err: unknown) => s.log.warn('could not delete the metrics of a destroyed app', { app: app.name, err: errorMessage(err) }));
     ctx.body = presentApp(app, s.urls);
   });
 }

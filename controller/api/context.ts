@@ -1,5 +1,6 @@
 /** What every route handler can use: the request's user and the controller's services. */
 import type { LogStore } from '../logs/log-store';
+import type { MetricsStore } from '../metrics/metrics-store';
 import type { RouterContext } from '@koa/router';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../shared';
@@ -23,6 +24,8 @@ export interface ControllerServices {
   dataDir?: string;
   /** Apps' recent log lines (NATS JetStream); absent without NATS. */
   logs?: LogStore;
+  /** Apps' last hour of process and request metrics (NATS JetStream); absent without NATS. */
+  metrics?: MetricsStore;
 }
 
 export interface AppUrls {

@@ -6,13 +6,13 @@
 import crypto from 'node:crypto';
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError, subjects } from '../../shared';
+import { errorMessage, InvalidInputError, NotFoundError, subjects, type DynoSample } from '../../shared';
 import { transaction } from '../db';
 import { Build, Formation, Job, OneOffRequestRow, Release, type App } from '../models';
 import { appFor, currentUser } from './access';
 import type { ControllerServices, State } from './context';
 import { sizeInput } from './formation';
-import { presentJob, presentOneOffRequest, type DynoView } from './presenters';
+import { presentJob, presentOneOffRequest, presentUsage, type DynoView } from './presenters';
 import { DEFAULT_SIZE } from './sizes';
 import { parseBody } from './validate';
 
@@ -58,6 +58,22 @@ async function processTypes(app: App): Promise<string[]> {
   return [...new Set([...Object.keys(JSON.parse(build?.processTypes ?? '{}') as Record<string, string>), ...formation.map((f) => f.type)])].sort();
 }
 
+/** The processes' latest samples; `paas ps` still answers (without them) when metrics fail. */
+async function latestUsage(s: ControllerServices, app: string): Promise<Map<string, DynoSample>> {
+  if (!s.metrics) return new Map();
+  return s.metrics.latestDynos(app).catch((err: unknown) => {
+    s.log.warn('no process metrics for ps', { app, err: errorMessage(err) });
+    return new Map<string, DynoSample>();
+  });
+}
+
+function withUsage(dynos: DynoView[], samples: Map<string, DynoSample>): DynoView[] {
+  return dynos.map((d) => {
+    const sample = d.state === 'up' || d.state === 'starting' ? samples.get(d.id) : undefined;
+    return { ...d, usage: sample ? presentUsage(sample) : null };
+  });
+}
+
 /** `web.2` names a dyno, `web` a process type: Heroku's rule (a dot means one dyno). */
 const isDynoName = (s: string): boolean => s.includes('.');
 
@@ -78,12 +94,13 @@ async function freeRunName(app: App): Promise<string> {
 
 export function dynoRoutes(router: Router<State>, s: ControllerServices): void {
   router.get('/apps/:app/dynos', async (ctx) => {
-    ctx.body = await listDynos(await appFor(ctx));
+    const app = await appFor(ctx);
+    ctx.body = withUsage(await listDynos(app), await latestUsage(s, app.name));
   });
 
   router.get('/apps/:app/dynos/:dyno', async (ctx) => {
     const app = await appFor(ctx);
-    ctx.body = await findDyno(app, ctx.params.dyno);
+    ctx.body = withUsage([await findDyno(app, ctx.params.dyno)], await latestUsage(s, app.name))[0];
   });
 
   router.delete('/apps/:app/dynos', async (ctx) => {

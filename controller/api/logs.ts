@@ -6,8 +6,8 @@
 import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { errorMessage, InvalidInputError, UnavailableError } from '../../shared';
-import { formatLogLine } from '../logs/log-format';
+import { errorMessage, InvalidInputError, UnavailableError, type AppLogLine } from '../../shared';
+import { formatLogLine, herokuTime } from '../logs/log-format';
 import { DEFAULT_LINES_PER_APP } from '../logs/log-store';
 import { appFor } from './access';
 import type { ControllerServices, State } from './context';
@@ -18,6 +18,32 @@ export const logsQuery = z.object({
   source: z.enum(['app', 'paas']).optional(),
   tail: z.enum(['true', 'false', '1', '0']).optional(),
 });
+
+/** A tail client that reads slower than the app logs holds at most this much in the controller. */
+export const TAIL_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * Writes a tail's lines while the client keeps up; past TAIL_BUFFER_BYTES unread, lines
+ * are dropped and counted, and once it caught up half the buffer a line says how many
+ * were lost, as Heroku's Logplex says it (L11).
+ */
+export function tailWriter(out: PassThrough, app: string): (l: AppLogLine) => void {
+  let dropped = 0;
+  let since = '';
+  return (l) => {
+    // Once dropping, it goes on until the client read half the buffer (no flapping).
+    if (out.writableLength > (dropped > 0 ? TAIL_BUFFER_BYTES / 2 : TAIL_BUFFER_BYTES)) {
+      if (dropped++ === 0) since = l.time;
+      return;
+    }
+    if (dropped > 0) {
+      const notice: AppLogLine = { ...l, app, source: 'paas', dyno: 'logplex', jobId: 'logplex', time: new Date().toISOString(), line: `Error L11 (Tail buffer overflow) -> This tail session dropped ${dropped} messages since ${herokuTime(since)}` };
+      out.write(formatLogLine(notice) + '\n');
+      dropped = 0;
+    }
+    out.write(formatLogLine(l) + '\n');
+  };
+}
 
 export function logRoutes(router: Router<State>, s: ControllerServices): void {
   router.get('/apps/:app/logs', async (ctx) => {
@@ -45,7 +71,7 @@ export function logRoutes(router: Router<State>, s: ControllerServices): void {
     ctx.set('cache-control', 'no-cache');
     ctx.body = out;
     void s.logs
-      .follow(app.name, lastSeq, filter, (l) => void out.write(formatLogLine(l) + '\n'), ac.signal)
+      .follow(app.name, lastSeq, filter, tailWriter(out, app.name), ac.signal)
       .catch((err) => s.log.warn('log tail ended', { app: app.name, err: errorMessage(err) }))
       .finally(() => out.end());
   });

@@ -1,6 +1,7 @@
 /** The JSON shapes of the API (snake_case, like Heroku's Platform API). */
 import type { App, Build, Deploy, Formation, Job, OneOffRequestRow, Release } from '../models';
 import type { AppUrls } from './context';
+import type { DynoSample } from '../../shared';
 
 export const presentApp = (app: App, urls: AppUrls, owner?: string) => ({
   id: app.id,
@@ -64,7 +65,26 @@ export interface DynoView {
   reason: string | null;
   updated_at: Date;
   created_at: Date;
+  /** Its latest cgroup sample (every 10 s); absent when none is recent or without NATS. */
+  usage?: DynoUsage | null;
 }
+
+export interface DynoUsage {
+  memory_mb: number;
+  memory_limit_mb: number;
+  /** Of one CPU: 200 is two CPUs busy. */
+  cpu_percent: number;
+  pids: number;
+  at: string;
+}
+
+export const presentUsage = (s: DynoSample): DynoUsage => ({
+  memory_mb: Math.round((s.memoryBytes / 1048576) * 10) / 10,
+  memory_limit_mb: Math.round(s.memoryLimitBytes / 1048576),
+  cpu_percent: s.cpuPercent,
+  pids: s.pids,
+  at: s.time,
+});
 
 export const presentJob = (j: Job, app: string, name: string, size: string | null): DynoView => ({
   id: j.id,

@@ -48,8 +48,9 @@ export class LogStore {
       max_msgs_per_subject: linesPerApp,
       // Lines of apps that stopped logging long ago (destroyed ones are purged at once).
       max_age: 30 * 24 * 3600 * 1e9,
-      // Hosts split lines at 10,000 bytes; with its envelope one message stays far below this.
-      max_msg_size: 64 * 1024,
+      // Hosts split lines at 10,000 bytes; JSON can escape a control character in 6 bytes,
+      // so even such a line with its envelope stays below this.
+      max_msg_size: 128 * 1024,
     };
     const exists = await jsm.streams.info(LOG_STREAM).then(
       () => true,

@@ -12,6 +12,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import type { DynoInfo } from '../../controller';
+import type { AppMetrics } from '../../controller/metrics/aggregate';
 import { createTestDatabase, type TestDatabase } from '../helpers/mariadb';
 import { eventually, newSettings, newUser, request, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
@@ -106,6 +108,27 @@ for (const mode of ['embedded', 'production'] as const) {
       assert.ok(appOnly.length > 0 && !/ paas\[/.test(appOnly), appOnly);
       const web1 = user.paas(['logs', '-a', 'hello', '--ps', 'web.1']).stdout;
       assert.ok(web1.length > 0 && !/\[router\]/.test(web1), web1);
+    });
+
+    test('paas ps shows memory and CPU from the cgroup; paas metrics counts the requests through the router', async () => {
+      for (let i = 0; i < 20; i++) assert.equal((await request(settings.routerPort, host('hello'))).status, 200);
+      const dynos = await eventually('a memory sample in paas ps', async () => {
+        const list = JSON.parse(user.paas(['ps', '-a', 'hello', '--json']).stdout) as DynoInfo[];
+        return list[0]?.usage ? list : undefined;
+      }, 30_000);
+      const u = dynos[0]!.usage!;
+      assert.equal(u.memory_limit_mb, 512, 'standard-1x');
+      assert.ok(u.memory_mb > 1 && u.memory_mb < 512, `node uses some memory: ${u.memory_mb} MB`);
+      assert.ok(u.cpu_percent >= 0 && u.pids >= 2, JSON.stringify(u));
+      assert.match(user.paas(['ps', '-a', 'hello']).stdout, /web\.1: up .* mem [\d.]+ MB\/512 MB \(\d+%\) {2}cpu [\d.]+%/);
+      const m = await eventually('the requests in paas metrics', async () => {
+        const r = JSON.parse(user.paas(['metrics', '-a', 'hello', '--minutes', '5', '--json']).stdout) as AppMetrics;
+        const ok = r.points.reduce((n, p) => n + (p.statuses['2xx'] ?? 0), 0) >= 20 && r.points.some((p) => p.types.web && p.types.web.memory_mb.max > 1);
+        return ok ? r : undefined;
+      }, 30_000);
+      const busy = m.points.filter((p) => p.requests > 0);
+      assert.ok(busy.length > 0 && busy.every((p) => p.latency_ms !== null && p.latency_ms.p50 > 0 && p.latency_ms.p99 >= p.latency_ms.p50), JSON.stringify(busy));
+      assert.match(user.paas(['metrics', '-a', 'hello', '--minutes', '5']).stdout, /TIME +REQUESTS +5XX +ERRORS +P50 +P95 +P99 +RESTARTS +WEB MEM +WEB CPU/);
     });
 
     test('a push no buildpack detects is refused, creates no release, and the app keeps answering', async () => {

@@ -38,6 +38,8 @@ export async function newSettings(extraEnv: Record<string, string> = {}): Promis
       PAAS_BRIDGE_NAME: 'paasa0',
       PAAS_BRIDGE_CIDR: '10.79.0.1/16',
       PAAS_STOP_GRACE_MS: '5000',
+      // Process and request metrics within seconds, for the tests of paas ps and paas metrics.
+      PAAS_METRICS_INTERVAL_MS: '1000',
       PAAS_ROUTER_HTTPS_PORT: String(await freePort()),
       ...extraEnv,
     },
@@ -48,6 +50,8 @@ export interface RunningPaas {
   output: () => string;
   adminPassword?: string;
   api: string;
+  /** The `paas up` process (to read its memory use). */
+  pid: number;
   stop(): Promise<number | null>;
 }
 
@@ -85,6 +89,7 @@ export async function startPaas(s: PaasSettings): Promise<RunningPaas> {
     output: () => `${out}\n--- stderr ---\n${err}`,
     adminPassword: password,
     api: `http://127.0.0.1:${s.apiPort}`,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -129,7 +134,9 @@ export function sampleRepo(user: Cli, app: string): string {
 
 export function request(port: number, host: string, urlPath = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, headers: { host }, timeout: 10_000 }, (res) => {
+    // A new connection each time: Node's global agent keeps sockets alive, and reusing one
+    // the router just closed as idle fails with ECONNRESET (a client-side race of HTTP/1.1).
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, headers: { host }, timeout: 10_000, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));

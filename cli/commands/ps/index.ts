@@ -3,8 +3,16 @@ import type { DynoInfo } from '../../../controller';
 import { appFlags, BaseCommand } from '../../base';
 import { ago } from '../../time';
 
+/** "  mem 42.1 MB/512 MB (8%)  cpu 3.5%": from the process's cgroup, sampled every 10 s. */
+export function usageText(d: DynoInfo): string {
+  const u = d.usage;
+  if (!u) return '';
+  const share = u.memory_limit_mb > 0 ? ` (${Math.round((u.memory_mb / u.memory_limit_mb) * 100)}%)` : '';
+  return `  mem ${u.memory_mb} MB/${u.memory_limit_mb} MB${share}  cpu ${u.cpu_percent}%`;
+}
+
 export default class Ps extends BaseCommand {
-  static override description = "list the processes (dynos) of an app: name, state and since when, release, host, size";
+  static override description = "list the processes (dynos) of an app: name, state and since when, release, host, size, memory and CPU in use";
   static override examples = ['$ paas ps -a hello', '$ paas ps --json'];
   static override flags = { ...appFlags, json: Flags.boolean({ description: 'output as JSON' }) };
 
@@ -34,7 +42,7 @@ export default class Ps extends BaseCommand {
     for (const d of dynos) {
       const since = new Date(d.updated_at);
       const where = d.host ? `v${d.release} on ${d.host}` : `v${d.release}, waiting for a host`;
-      this.log(`${label(d)}: ${d.state} ${since.toISOString().replace('T', ' ').slice(0, 19)} (~ ${ago(since)})  ${where}${d.reason ? `  ${d.reason}` : ''}`);
+      this.log(`${label(d)}: ${d.state} ${since.toISOString().replace('T', ' ').slice(0, 19)} (~ ${ago(since)})  ${where}${usageText(d)}${d.reason ? `  ${d.reason}` : ''}`);
     }
     this.log('');
   }
