@@ -1,4 +1,5 @@
 /** What every route handler can use: the request's user and the controller's services. */
+import type { DrainForwarder } from '../drains/forwarder';
 import type { LogStore } from '../logs/log-store';
 import type { RouterContext } from '@koa/router';
 import type { Sequelize } from 'sequelize';
@@ -23,6 +24,8 @@ export interface ControllerServices {
   dataDir?: string;
   /** Apps' recent log lines (NATS JetStream); absent without NATS. */
   logs?: LogStore;
+  /** Log drains: their JetStream consumers and delivery status; absent without NATS. */
+  drains?: DrainForwarder;
 }
 
 export interface AppUrls {
