@@ -16,6 +16,7 @@ import { connectNats, PaasError, publish, silentLogger, subjects, type AppLogLin
 import { HttpsReceiver, makeTestCa, SyslogReceiver } from '../test/helpers/drain-receivers';
 import { freePort } from '../test/helpers/ports';
 import type { LogDrainView } from './api/drains';
+import { DrainForwarder } from './drains/forwarder';
 import { LOG_STREAM } from './logs/log-store';
 import { DIALECTS, startTestController, type TestController } from './test-fixture';
 
@@ -39,6 +40,7 @@ const refused = (status: number | number[], message: RegExp) => (err: unknown) =
 for (const dialect of DIALECTS) {
   describe(`log drains (real NATS JetStream, ${dialect}, TLS and HTTPS receivers)`, () => {
     let dir: string;
+    let caFile: string;
     let nats: EmbeddedNats;
     let nc: NatsConnection;
     let t: TestController;
@@ -50,6 +52,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-drains-'));
       const ca = makeTestCa(dir);
+      caFile = ca.caFile;
       secure = new SyslogReceiver(await freePort(), ca);
       plain = new SyslogReceiver(await freePort());
       web = new HttpsReceiver(ca);
@@ -159,6 +162,36 @@ for (const dialect of DIALECTS) {
       const status = (await t.admin.logDrains('hello')).find((d) => d.id === drains.web.id)!.status!;
       assert.ok(status.delivered_lines >= 1_234, `delivered ${status.delivered_lines}`);
       assert.ok(status.last_success_at! > status.last_error_at!, 'the last success came after the last error');
+    });
+
+    test('with two controllers forwarding, one at a time delivers: every line once, in order, across a restart of one', async () => {
+      // A second controller's forwarder, on its own NATS connection, reading the same drain table.
+      const nc2 = await connectNats(nats.url, 'drains-test-2', silentLogger);
+      const second = await DrainForwarder.open(nc2, silentLogger, caFile);
+      second.start();
+      try {
+        const before = { secure: secure.messages.length, web: web.messages.length };
+        web.maxInFlight = 0;
+        const expected: string[] = [];
+        // Short bursts with pauses: short batches, which would leave room for another controller's fetch.
+        for (let burst = 1; burst <= 8; burst++) {
+          for (let i = 1; i <= 40; i++) {
+            emit('hello', 'web.1', `burst ${burst} line ${i}`);
+            expected.push(`burst ${burst} line ${i}`);
+          }
+          if (burst === 4) await t.restart(); // its leases go to the second controller
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        for (const [name, r] of [['secure', secure], ['web', web]] as const) {
+          await until(`the bursts at the ${name} drain`, () => r.messages.length >= before[name] + expected.length, 30_000);
+          await new Promise((res) => setTimeout(res, 300));
+          assert.deepEqual(r.messages.slice(before[name]).map(text), expected, `${name} drain: each line once, in order`);
+        }
+        assert.equal(web.maxInFlight, 1, 'never two POSTs at once');
+      } finally {
+        await second.stop();
+        await nc2.close();
+      }
     });
 
     test('a removed drain (by token, by URL) stops receiving; the others go on', async () => {

@@ -1,17 +1,18 @@
 /**
- * One drain's loop: fetch up to a batch of the app's lines from the drain's consumer,
- * deliver them as one batch, ack them. A failed batch is not acked but naked with a
- * delay (the backoff), so JetStream redelivers it: that is the retry, and it survives a
- * controller restart. While it waits nothing newer is handed out (max_ack_pending is
- * one batch), so lines arrive in order. What waits is bounded by the stream: the app's
- * last 1,500 lines (older ones are dropped by JetStream, delivered or not) plus the one
- * batch in memory.
+ * One drain's loop, while this controller holds the drain's lease: fetch up to a batch
+ * of the app's lines from the drain's consumer, deliver them as one batch, ack them. A
+ * failed batch is not acked but naked with a delay (the backoff), so JetStream
+ * redelivers it: that is the retry, and it survives a controller restart. While it
+ * waits nothing newer is handed out (max_ack_pending is one batch), so lines arrive in
+ * order. What waits is bounded by the stream: the app's last 1,500 lines (older ones
+ * are dropped by JetStream, delivered or not) plus the one batch in memory.
  */
 import crypto from 'node:crypto';
 import { JSONCodec, type Consumer, type JetStreamClient, type JsMsg } from 'nats';
 import { errorMessage, type AppLogLine, type Logger } from '../../shared';
 import { LOG_STREAM } from '../logs/log-store';
 import { BATCH_LINES, consumerName, isNotFound } from './drain-consumers';
+import type { DrainLease } from './drain-lease';
 import { Backoff, newStatus, type DrainStatus } from './drain-status';
 import { syslogFrame } from './syslog-frame';
 import type { DrainTransport } from './transport';
@@ -41,6 +42,7 @@ export class DrainWorker {
     readonly drain: DrainSpec,
     private readonly js: JetStreamClient,
     private readonly transport: DrainTransport,
+    private readonly lease: DrainLease,
     private readonly log: Logger,
   ) {}
 
@@ -53,13 +55,19 @@ export class DrainWorker {
     this.ac.abort();
     this.transport.close();
     await this.done;
+    await this.lease.release();
   }
 
   private async loop(): Promise<void> {
     const signal = this.ac.signal;
     while (!signal.aborted) {
       try {
-        const batch = await this.fetch(signal);
+        // Another controller forwards this drain: wait for its lease to end (see drain-lease.ts).
+        if (!(await this.lease.acquire())) {
+          await sleep(1_000, signal);
+          continue;
+        }
+        const batch = await this.fetch();
         if (batch.length) await this.deliver(batch, signal);
       } catch (err) {
         if (signal.aborted) break;
@@ -72,17 +80,16 @@ export class DrainWorker {
     }
   }
 
-  private async fetch(signal: AbortSignal): Promise<JsMsg[]> {
+  /**
+   * A fetch is never cut short, even by stop(): lines the server already sent would be
+   * lost to this client yet held by the server until the ack wait (60 s) ran out, and
+   * then come after newer lines. It ends within FETCH_EXPIRES_MS anyway.
+   */
+  private async fetch(): Promise<JsMsg[]> {
     this.consumer ??= await this.js.consumers.get(LOG_STREAM, consumerName(this.drain.id));
     const messages = await this.consumer.fetch({ max_messages: BATCH_LINES, expires: FETCH_EXPIRES_MS });
-    const stop = (): void => void messages.close().catch(() => undefined);
-    signal.addEventListener('abort', stop, { once: true });
     const batch: JsMsg[] = [];
-    try {
-      for await (const m of messages) batch.push(m);
-    } finally {
-      signal.removeEventListener('abort', stop);
-    }
+    for await (const m of messages) batch.push(m);
     return batch;
   }
 
@@ -99,6 +106,11 @@ export class DrainWorker {
       }
     }
     if (!lines.length) return;
+    // Stopping: hand the lines back at once, so the controller that takes the drain over sends them first.
+    if (signal.aborted) {
+      for (const m of lines) m.nak();
+      return;
+    }
     // The same lines retried get the same id, so an HTTPS receiver can drop a duplicate.
     const frameId = crypto.createHash('sha256').update(`${this.drain.id}:${lines[0]!.seq}:${lines.at(-1)!.seq}`).digest('hex').slice(0, 32);
     try {

@@ -2,14 +2,15 @@
  * The log drain forwarder: runs one DrainWorker per drain in the database. It reloads
  * the drain table every 2 s (and at once when this controller's API changes a drain),
  * so drains added or removed through any controller are picked up; with several
- * controllers each drain's consumer hands each batch to one of them. Each reload also
+ * controllers one of them at a time forwards a drain (drain-lease.ts). Each reload also
  * deletes consumers whose drain is gone (a drain removed while a controller was down).
  */
 import fs from 'node:fs';
-import type { NatsConnection } from 'nats';
+import type { KV, NatsConnection } from 'nats';
 import { errorMessage, InvalidInputError, type Logger } from '../../shared';
 import { App } from '../models';
 import { DrainConsumers } from './drain-consumers';
+import { DrainLease, openLeaseBucket } from './drain-lease';
 import { LogDrain } from './drain-model';
 import type { DrainStatus } from './drain-status';
 import { parseDrainUrl } from './drain-url';
@@ -30,13 +31,14 @@ export class DrainForwarder {
   private constructor(
     private readonly nc: NatsConnection,
     readonly consumers: DrainConsumers,
+    private readonly leases: KV,
     private readonly trust: DrainTls,
     private readonly log: Logger,
   ) {}
 
   /** `caFile`: PEM CAs trusted for drains besides the system's (PAAS_DRAINS_CA_FILE). */
   static async open(nc: NatsConnection, log: Logger, caFile?: string): Promise<DrainForwarder> {
-    return new DrainForwarder(nc, await DrainConsumers.open(nc), { ca: caFile ? [readCa(caFile)] : undefined }, log);
+    return new DrainForwarder(nc, await DrainConsumers.open(nc), await openLeaseBucket(nc), { ca: caFile ? [readCa(caFile)] : undefined }, log);
   }
 
   start(): void {
@@ -97,7 +99,7 @@ export class DrainForwarder {
       try {
         // A lost consumer (the stream was recreated) is made again, starting now.
         if (!withConsumer.includes(spec.id)) await this.consumers.ensure(spec.id, spec.app);
-        const w = new DrainWorker(spec, this.nc.jetstream(), this.transport(spec), this.log);
+        const w = new DrainWorker(spec, this.nc.jetstream(), this.transport(spec), new DrainLease(this.leases, spec.id, this.log), this.log);
         this.workers.set(spec.id, w);
         w.start();
         this.log.info('log drain started', { drain: spec.id, app: spec.app });

@@ -82,6 +82,9 @@ export class HttpsReceiver {
   readonly posts: DrainPost[] = [];
   refused = 0;
   failing = false;
+  /** Requests being answered now, and the most there ever were at once. */
+  private inFlight = 0;
+  maxInFlight = 0;
   private server?: https.Server;
   port = 0;
 
@@ -97,6 +100,8 @@ export class HttpsReceiver {
 
   async start(): Promise<void> {
     this.server = https.createServer(this.tlsOptions, (req, res) => {
+      this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+      res.on('close', () => this.inFlight--);
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
