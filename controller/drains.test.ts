@@ -247,6 +247,16 @@ for (const dialect of DIALECTS) {
       await until('the line after the restart', () => secure.messages.length > before);
       assert.deepEqual(secure.messages.slice(before).map(text), ['after the restart']);
     });
+
+    test('a drain whose consumer was lost (NATS lost its store) gets a new one and goes on', async () => {
+      const jsm = await nc.jetstreamManager();
+      await jsm.consumers.delete(LOG_STREAM, `drain-${drains.secure.id}`);
+      await until('the consumer made again', () => jsm.consumers.info(LOG_STREAM, `drain-${drains.secure.id}`).then(() => true, () => undefined), 10_000);
+      const before = secure.messages.length;
+      emit('hello', 'web.1', 'after the consumer was lost');
+      await until('the line', () => secure.messages.length > before);
+      assert.deepEqual(secure.messages.slice(before).map(text), ['after the consumer was lost']);
+    });
   });
 }
 

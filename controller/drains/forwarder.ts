@@ -95,10 +95,11 @@ export class DrainForwarder {
     }
     for (const id of withConsumer) if (!wanted.has(id)) await this.consumers.remove(id);
     for (const spec of wanted.values()) {
-      if (this.workers.has(spec.id) || this.stopped) continue;
+      if (this.stopped) continue;
       try {
-        // A lost consumer (the stream was recreated) is made again, starting now.
+        // A lost consumer (the stream was recreated) is made again, starting now; a running worker finds it at its next fetch.
         if (!withConsumer.includes(spec.id)) await this.consumers.ensure(spec.id, spec.app);
+        if (this.workers.has(spec.id)) continue;
         const w = new DrainWorker(spec, this.nc.jetstream(), this.transport(spec), new DrainLease(this.leases, spec.id, this.log), this.log);
         this.workers.set(spec.id, w);
         w.start();
