@@ -194,6 +194,18 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test('what waits for a receiver that is down is bounded by the stream: it gets the last 1,500 lines, in order', async () => {
+      const before = web.messages.length;
+      web.failing = true;
+      const refusedBefore = web.refused;
+      for (let i = 1; i <= 1_600; i++) emit('hello', 'worker.1', `long outage ${i}`);
+      await until('a refused batch', () => web.refused > refusedBefore);
+      web.failing = false;
+      await until('the kept lines at the HTTPS drain', () => web.messages.length >= before + 1_500, 90_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.deepEqual(web.messages.slice(before).map(text), Array.from({ length: 1_500 }, (_, i) => `long outage ${i + 101}`), 'the oldest 100 were dropped by the stream');
+    });
+
     test('a removed drain (by token, by URL) stops receiving; the others go on', async () => {
       await t.admin.removeLogDrain('hello', drains.web.token);
       await t.admin.removeLogDrain('hello', plain.url);
