@@ -50,11 +50,15 @@ export class DrainWorker {
     this.done = this.loop();
   }
 
-  /** Stops after the batch in hand (naked at once, so another controller can take it). */
+  /**
+   * Stops after the batch in hand: one being sent is let finish (cutting it off could
+   * send it twice, once here and once from the next holder), one not sent yet is naked
+   * at once, so another controller can take it.
+   */
   async stop(): Promise<void> {
     this.ac.abort();
-    this.transport.close();
     await this.done;
+    this.transport.close();
     await this.lease.release();
   }
 
