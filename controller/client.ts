@@ -8,6 +8,7 @@ import https from 'node:https';
 import { PaasError, UnavailableError } from '../shared';
 import type { RouterTls, SniEndpoint } from './api/certs';
 import type { LogDrainView } from './api/drains';
+export type { LogDrainView } from './api/drains';
 import type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost } from './api/scheduling';
 export { DOCKERFILE_BUILDER } from './api/scheduling';
 

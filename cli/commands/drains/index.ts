@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { LogDrainView } from '../../../controller/api/drains';
+import type { LogDrainView } from '../../../controller';
 import { appFlags, BaseCommand } from '../../base';
 import { ago } from '../../time';
 
