@@ -9,6 +9,8 @@ import { PaasError, UnavailableError } from '../shared';
 import type { RouterTls, SniEndpoint } from './api/certs';
 import type { DynoUsage } from './api/presenters';
 import type { AppMetrics } from './metrics/aggregate';
+import type { LogDrainView } from './api/drains';
+export type { LogDrainView } from './api/drains';
 import type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost } from './api/scheduling';
 export { DOCKERFILE_BUILDER } from './api/scheduling';
 
@@ -369,6 +371,17 @@ export class ControllerClient {
   }
   setForceHttps(app: string, forceHttps: boolean) {
     return this.request<{ force_https: boolean }>('PATCH', `/apps/${encodeURIComponent(app)}/https`, { force_https: forceHttps });
+  }
+  logDrains(app: string) {
+    return this.request<LogDrainView[]>('GET', `/apps/${encodeURIComponent(app)}/log-drains`);
+  }
+  /** syslog+tls://host:port, syslog://host:port or https://host/path. */
+  addLogDrain(app: string, url: string) {
+    return this.request<LogDrainView>('POST', `/apps/${encodeURIComponent(app)}/log-drains`, { url });
+  }
+  /** By id, token (d.…) or URL. */
+  removeLogDrain(app: string, idTokenOrUrl: string) {
+    return this.request<LogDrainView>('DELETE', `/apps/${encodeURIComponent(app)}/log-drains/${encodeURIComponent(idTokenOrUrl)}`);
   }
   /** Operators (routers): every certificate with its decrypted key. */
   routerTls() {

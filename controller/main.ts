@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     port: config.apiPort,
     bindAddress: config.bindAddress,
     nc,
+    drainsCaFile: config.drainsCaFile,
     log,
   });
   // The first start's admin password, for whoever started this process.

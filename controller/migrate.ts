@@ -10,6 +10,7 @@ import * as m002 from './migrations/002-outbox-access-domains';
 import * as m003 from './migrations/003-build-records';
 import * as m004 from './migrations/004-deploys-hosts-one-offs';
 import * as m005 from './migrations/005-certs';
+import * as m006 from './migrations/006-log-drains';
 
 const MIGRATIONS = [
   { name: '001-initial', ...m001 },
@@ -17,6 +18,7 @@ const MIGRATIONS = [
   { name: '003-build-records', ...m003 },
   { name: '004-deploys-hosts-one-offs', ...m004 },
   { name: '005-certs', ...m005 },
+  { name: '006-log-drains', ...m006 },
 ];
 
 export async function migrate(sequelize: Sequelize): Promise<string[]> {

@@ -7,6 +7,7 @@
  */
 import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type CreationOptional, type Sequelize } from 'sequelize';
 import { defineCertModels } from './cert-models';
+import { defineDrainModel } from './drains/drain-model';
 
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<number>;
@@ -334,4 +335,5 @@ export function defineModels(sequelize: Sequelize): void {
     { sequelize, tableName: 'domains' },
   );
   defineCertModels(sequelize);
+  defineDrainModel(sequelize);
 }

@@ -11,6 +11,7 @@ import { createBuild, finishBuild, interruptBuilds, putBuildpacks } from './api/
 import { addCollaboratorBody } from './api/collaborators';
 import { patchConfig } from './api/config';
 import { addDomainBody } from './api/domains';
+import { addDrainBody } from './api/drains';
 import { addCertBody, httpsSettingsBody } from './api/certs';
 import { finishDeployBody, startDeployBody } from './api/deploys';
 import { runDyno } from './api/dynos';
@@ -82,6 +83,9 @@ export const OPERATIONS: Operation[] = [
   { method: 'patch', path: '/apps/{app}/https', summary: 'turn the HTTP→HTTPS redirect (301) on or off', body: httpsSettingsBody },
   { method: 'get', path: '/apps/{app}/logs', summary: "recent log lines in Heroku's format (lines ≤ 1500, dyno, source); tail=true keeps the response open and streams new lines" },
   { method: 'get', path: '/apps/{app}/metrics', summary: 'the last hour (minutes ≤ 60) per minute: requests, statuses, router errors, latency percentiles, restarts, memory and CPU per process type' },
+  { method: 'get', path: '/apps/{app}/log-drains', summary: "the app's log drains, with this controller's delivery status of each (lines delivered, last success, last error)" },
+  { method: 'post', path: '/apps/{app}/log-drains', summary: 'add a log drain (syslog+tls://host:port, syslog://host:port unencrypted, or https://host/path; at most 5 per app); it gets the lines logged from now on', body: addDrainBody },
+  { method: 'delete', path: '/apps/{app}/log-drains/{drain}', summary: 'remove a log drain (by id, token or URL)' },
   { method: 'get', path: '/router/tls', summary: 'every certificate with its key and the apps forcing HTTPS (routers)', admin: true },
   { method: 'get', path: '/hosts', summary: 'hosts and their health', admin: true },
   { method: 'get', path: '/hosts/{id}', summary: 'a host', admin: true },

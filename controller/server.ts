@@ -24,6 +24,7 @@ import { releaseRoutes } from './api/releases';
 import { schedulingRoutes } from './api/scheduling';
 import { collaboratorRoutes } from './api/collaborators';
 import { domainRoutes } from './api/domains';
+import { drainRoutes } from './api/drains';
 import { certRoutes } from './api/certs';
 import { hostRoutes } from './api/hosts';
 import { idempotency } from './api/idempotency';
@@ -80,6 +81,7 @@ export function createApi(s: ControllerServices): Koa<State> {
   hostRoutes(authed, s);
   logRoutes(authed, s);
   metricRoutes(authed, s);
+  drainRoutes(authed, s);
 
   routesOf.set(app, [open, authed]);
   app.use(open.routes());

@@ -7,6 +7,7 @@ import type { AppUrls } from './api/context';
 import { bootstrapAccounts, type Bootstrap } from './bootstrap';
 import { openDatabase } from './db';
 import { Outbox } from './events';
+import { DrainForwarder } from './drains/forwarder';
 import { HostDirectory } from './hosts';
 import { LogStore } from './logs/log-store';
 import { MetricsStore } from './metrics/metrics-store';
@@ -25,6 +26,8 @@ export interface ControllerOptions {
   nc?: NatsConnection;
   /** Log lines kept per app (Heroku's Logplex: 1,500). */
   logLinesPerApp?: number;
+  /** PEM CAs that drains' TLS trusts besides the system's (PAAS_DRAINS_CA_FILE). */
+  drainsCaFile?: string;
   log: Logger;
 }
 
@@ -51,14 +54,17 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
         return undefined;
       })
     : undefined;
+  // Drains read from the log store's stream, so they need it; the forwarder starts after listen.
+  const drains = o.nc && logs ? await DrainForwarder.open(o.nc, o.log.child('drains'), o.drainsCaFile) : undefined;
   const outbox = new Outbox(o.nc, o.log.child('outbox'));
   const hosts = new HostDirectory();
   if (o.nc) hosts.watch(o.nc, o.log.child('hosts'));
-  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir, logs, metrics });
+  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir, logs, metrics, drains });
   const { server, port } = await listen(api, o.port, o.bindAddress);
   // Relaying what a previous run left unpublished starts once the API is up (the relay
   // needs nothing from it; a write's own relay starts at its commit either way).
   outbox.start();
+  drains?.start();
   const host = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
   o.log.info('controller listening', { port });
   return {
@@ -68,6 +74,7 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
     sequelize,
     async close() {
       await closeServer(server);
+      await drains?.stop();
       await outbox.stop();
       hosts.stop();
       await sequelize.close();

@@ -25,7 +25,7 @@ export interface TestController {
   close(): Promise<void>;
 }
 
-export async function startTestController(dialect: Dialect, options: { nc?: NatsConnection; rateLimitPerHour?: number } = {}): Promise<TestController> {
+export async function startTestController(dialect: Dialect, options: { nc?: NatsConnection; rateLimitPerHour?: number; drainsCaFile?: string } = {}): Promise<TestController> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-ctl-'));
   const db: TestDatabase | undefined = dialect === 'mariadb' ? await createTestDatabase() : undefined;
   const start = () =>
@@ -40,6 +40,7 @@ export async function startTestController(dialect: Dialect, options: { nc?: Nats
       log: silentLogger,
       nc: options.nc,
       rateLimitPerHour: options.rateLimitPerHour,
+      drainsCaFile: options.drainsCaFile,
     });
   const t: TestController = {
     controller: await start(),

@@ -60,6 +60,7 @@ export async function startPlatform(config: PaasConfig, log: Logger): Promise<Pl
       port: config.apiPort,
       bindAddress: config.bindAddress,
       nc,
+      drainsCaFile: config.drainsCaFile,
       log: log.child('controller'),
     });
     stops.push(() => controller.close());

@@ -79,6 +79,8 @@ const schema = z.object({
   PAAS_ROUTER_BALANCE: z.enum(['p2c', 'least-connections', 'round-robin']).default('p2c'),
   /** Requests a router sends one web process at a time; more wait in the app's backlog (50 per process), then H11. */
   PAAS_ROUTER_MAX_ACTIVE_PER_DYNO: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** A PEM file of CAs that log drains' TLS (syslog+tls://, https://) trusts besides the system's. */
+  PAAS_DRAINS_CA_FILE: z.string().optional(),
 });
 
 export interface PaasConfig {
@@ -121,6 +123,7 @@ export interface PaasConfig {
   routerWorkers: number;
   routerBalance: 'p2c' | 'least-connections' | 'round-robin';
   routerMaxActivePerDyno: number;
+  drainsCaFile?: string;
 }
 
 /** Parses the environment; throws one error that lists every bad variable and its fix. */
@@ -171,5 +174,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     routerWorkers: c.PAAS_ROUTER_WORKERS ?? Math.max(1, os.availableParallelism() - 1),
     routerBalance: c.PAAS_ROUTER_BALANCE,
     routerMaxActivePerDyno: c.PAAS_ROUTER_MAX_ACTIVE_PER_DYNO,
+    drainsCaFile: c.PAAS_DRAINS_CA_FILE ? path.resolve(c.PAAS_DRAINS_CA_FILE) : undefined,
   };
 }

@@ -6,6 +6,7 @@ import { ConflictError, errorMessage, subjects } from '../../shared';
 import { Op } from 'sequelize';
 import { App, Build, Collaborator, Deploy, Domain, Formation, Job, OneOffRequestRow, Release, User } from '../models';
 import { Cert, HttpsSetting } from '../cert-models';
+import { LogDrain } from '../drains/drain-model';
 import { page } from './pagination';
 import { appFor, appForOwner, currentUser } from './access';
 import type { ControllerServices, State } from './context';
@@ -40,13 +41,17 @@ export function appRoutes(router: Router<State>, s: ControllerServices): void {
 
   router.delete('/apps/:app', async (ctx) => {
     const app = await appForOwner(ctx);
+    const drains = await LogDrain.findAll({ where: { appId: app.id } });
     await transaction(s.sequelize, async (t) => {
-      for (const model of [Release, Build, Formation, Job, Collaborator, Domain, Deploy, OneOffRequestRow, Cert, HttpsSetting] as const) {
+      for (const model of [Release, Build, Formation, Job, Collaborator, Domain, Deploy, OneOffRequestRow, Cert, HttpsSetting, LogDrain] as const) {
         await (model as typeof Release).destroy({ where: { appId: app.id }, transaction: t });
       }
       await app.destroy({ transaction: t });
       await s.outbox.record(t, { subject: subjects.appDeleted, value: { app: app.name } });
     });
+    // Its drains stop now (the forwarder's sweep deletes any consumer this misses).
+    for (const d of drains) await s.drains?.consumers.remove(d.id).catch((err: unknown) => s.log.warn('could not delete a drain consumer of a destroyed app', { drain: d.id, err: errorMessage(err) }));
+    s.drains?.reload();
     // Its log lines go with it: a new app of the same name starts with none.
     await s.logs?.purge(app.name).catch((err: unknown) => s.log.warn('could not delete the log lines of a destroyed app', { app: app.name, err: errorMessage(err) }));
     await s.metrics?.purge(app.name).catch((err: unknown) => s.log.warn('could not delete the metrics of a destroyed app', { app: app.name, err: errorMessage(err) }));

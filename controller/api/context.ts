@@ -1,4 +1,5 @@
 /** What every route handler can use: the request's user and the controller's services. */
+import type { DrainForwarder } from '../drains/forwarder';
 import type { LogStore } from '../logs/log-store';
 import type { MetricsStore } from '../metrics/metrics-store';
 import type { RouterContext } from '@koa/router';
@@ -26,6 +27,8 @@ export interface ControllerServices {
   logs?: LogStore;
   /** Apps' last hour of process and request metrics (NATS JetStream); absent without NATS. */
   metrics?: MetricsStore;
+  /** Log drains: their JetStream consumers and delivery status; absent without NATS. */
+  drains?: DrainForwarder;
 }
 
 export interface AppUrls {

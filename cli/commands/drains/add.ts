@@ -1,0 +1,17 @@
+import { Args } from '@oclif/core';
+import { appFlags, BaseCommand } from '../../base';
+
+export default class DrainsAdd extends BaseCommand {
+  static override description = "forward an app's log lines to a syslog server (syslog+tls://, or unencrypted syslog://) or an HTTPS endpoint";
+  static override examples = ['$ paas drains:add syslog+tls://logs.example.com:6514 -a hello', '$ paas drains:add https://user:secret@logs.example.com/drain -a hello'];
+  static override args = { url: Args.string({ required: true, description: 'syslog+tls://HOST:PORT, syslog://HOST:PORT or https://HOST/PATH' }) };
+  static override flags = { ...appFlags };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(DrainsAdd);
+    const app = this.resolveApp(flags);
+    const drain = await this.client().addLogDrain(app, args.url);
+    this.log(`Successfully added drain ${drain.url}`);
+    this.log(`Lines logged from now on are forwarded, with ${drain.token} as the syslog host name. See paas drains -a ${app}.`);
+  }
+}
