@@ -99,4 +99,19 @@ describe('log shipper (real NATS JetStream)', () => {
     assert.equal(flood[1_001]!.line, overflowLine(19_000, flood[1_001]!.line.split('since ')[1]!));
     await s.close();
   });
+
+  test('a process over its rate keeps a burst of twice the rate; the rest is dropped and said', async () => {
+    const s = new LogShipper(hosts[1]!, silentLogger, { linesPerSecond: 100 });
+    for (let i = 0; i < 1_000; i++) s.ship('fast', line('fast', 'web.1', `fast ${i}`));
+    assert.equal(s.accepting('fast'), false, 'over its rate: its output need not be parsed');
+    await s.drained();
+    await new Promise((r) => setTimeout(r, 1_200));
+    await s.drained();
+    const fast = await stored('fast');
+    assert.deepEqual(fast.slice(0, 200).map((l) => l.line), Array.from({ length: 200 }, (_, i) => `fast ${i}`));
+    const notices = fast.filter((l) => l.source === 'paas').map((l) => l.line);
+    const said = notices.reduce((n, l) => n + Number(/: (\d+) messages dropped/.exec(l)?.[1] ?? 0), 0);
+    assert.equal(said, 800, `every dropped line is counted in the L12 lines: ${notices.join(' | ')}`);
+    await s.close();
+  });
 });

@@ -2,9 +2,10 @@
  * Ships a host's log lines to the app log stream (JetStream `PAAS_APP_LOGS`), like
  * Heroku's log-shuttle: one bounded queue per process, served round-robin, so a process
  * that floods its output cannot delay another process's lines nor grow the agent's
- * memory. When a process's queue is full its newest lines are dropped and counted; once
- * it drains, or every second while it stays full, an `Error L12 (Local buffer overflow)`
- * line says how many were lost, as Heroku says it.
+ * memory, and at most 5,000 lines per second per process (bursts of 10,000) go out.
+ * When a process's queue is full or it is over its rate, its newest lines are dropped
+ * and counted, and once a second while that lasts (and when its queue drains) an
+ * `Error L12 (Local buffer overflow)` line says how many were lost, as Heroku says it.
  *
  * Lines go out as core NATS publishes (the stream captures their subject), and after
  * every `maxInFlight` of them the shipper waits for the server's answer to a flush: the
@@ -21,6 +22,12 @@ const codec = JSONCodec<AppLogLine>();
 export interface LogShipperOptions {
   /** Lines held per process before its newest are dropped (default 2,000). */
   maxQueuedPerProcess?: number;
+  /**
+   * Lines per second one process may send, in bursts of twice that (default 5,000): a
+   * process writing faster has the rest dropped and said (L12), so one flood costs the
+   * host, NATS and the stream a known amount, whatever it writes.
+   */
+  linesPerSecond?: number;
   /** Lines sent before waiting for the server's flush answer (default 256). */
   maxInFlight?: number;
 }
@@ -33,6 +40,10 @@ interface ProcessQueue {
   droppingSince: number;
   /** The process's identity, for the L12 line. */
   last: AppLogLine;
+  /** Its token bucket: lines it may still send now, as of `refilledAt`. */
+  tokens: number;
+  refilledAt: number;
+  noticeTimer?: NodeJS.Timeout;
 }
 
 export function overflowLine(dropped: number, since: string): string {
@@ -48,6 +59,8 @@ export class LogShipper {
   private closed = false;
   private idle?: () => void;
   private readonly maxQueued: number;
+  private readonly rate: number;
+  private sweptAt = Date.now();
   private readonly maxInFlight: number;
   private readonly loop: Promise<void>;
   /** Totals since start, for tests and benchmarks. */
@@ -59,6 +72,7 @@ export class LogShipper {
     o: LogShipperOptions = {},
   ) {
     this.maxQueued = o.maxQueuedPerProcess ?? 2_000;
+    this.rate = o.linesPerSecond ?? 5_000;
     this.maxInFlight = o.maxInFlight ?? 256;
     this.loop = this.run();
   }
@@ -71,19 +85,46 @@ export class LogShipper {
     if (this.closed) return;
     let q = this.queues.get(key);
     if (!q) {
-      q = { lines: [], dropped: 0, droppingSince: 0, last: line };
+      q = { lines: [], dropped: 0, droppingSince: 0, last: line, tokens: 2 * this.rate, refilledAt: Date.now() };
       this.queues.set(key, q);
+      this.sweep();
     }
     q.last = line;
-    if (q.lines.length >= this.maxQueued && line.source !== 'paas') return this.drop(key, q, 1, line.time);
+    if (line.source !== 'paas') {
+      if (q.lines.length >= this.maxQueued || !this.take(q)) return this.drop(key, q, 1, line.time);
+    }
     if (q.lines.length === 0) this.ready.push(key);
     q.lines.push(line);
     this.wake?.();
   }
 
-  /** False while the process's queue is full: its output need not even be parsed. */
+  /** False while the process's queue is full or it is over its rate: its output need not even be parsed. */
   accepting(key: string): boolean {
-    return (this.queues.get(key)?.lines.length ?? 0) < this.maxQueued;
+    const q = this.queues.get(key);
+    if (!q) return true;
+    this.refill(q);
+    return q.lines.length < this.maxQueued && q.tokens >= 1;
+  }
+
+  private refill(q: ProcessQueue): void {
+    const now = Date.now();
+    q.tokens = Math.min(2 * this.rate, q.tokens + ((now - q.refilledAt) * this.rate) / 1000);
+    q.refilledAt = now;
+  }
+
+  private take(q: ProcessQueue): boolean {
+    if (q.tokens < 1) this.refill(q);
+    if (q.tokens < 1) return false;
+    q.tokens--;
+    return true;
+  }
+
+  /** Forgets processes idle for a minute (their bucket is full again by then). */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.sweptAt < 60_000) return;
+    this.sweptAt = now;
+    for (const [key, q] of this.queues) if (q.lines.length === 0 && q.dropped === 0 && now - q.refilledAt > 60_000) this.queues.delete(key);
   }
 
   /** Lines of the process passed over unread while it was not accepting: dropped. */
@@ -111,9 +152,8 @@ export class LogShipper {
     const line = q.lines.shift()!;
     // The overflow notice goes right after the lines that made it through.
     if (q.lines.length === 0 && q.dropped > 0) q.lines.push(this.notice(q));
+    // An empty queue stays (its rate bucket) until sweep() finds it idle.
     if (q.lines.length > 0) this.ready.push(key);
-    // An empty queue goes; a skip racing with that loses its count, not a line shown.
-    else this.queues.delete(key);
     return line;
   }
 
@@ -124,9 +164,19 @@ export class LogShipper {
     }
     q.dropped += lines;
     this.counters.dropped += lines;
-    // A flood that never lets the queue drain still hears of its losses, once a second;
-    // lines passed over after the queue emptied are said at once.
-    if (q.lines.length > 0 && Date.now() - q.droppingSince < 1_000) return;
+    // A flood that never lets the queue drain still hears of its losses, once a second.
+    if (Date.now() - q.droppingSince >= 1_000) return this.say(key, q);
+    // With nothing queued, no drain will say them: a timer does, unless a line did first.
+    if (q.lines.length === 0 && !q.noticeTimer) {
+      q.noticeTimer = setTimeout(() => {
+        q.noticeTimer = undefined;
+        if (q.dropped > 0 && this.queues.get(key) === q && !this.closed) this.say(key, q);
+      }, 1_000);
+      q.noticeTimer.unref();
+    }
+  }
+
+  private say(key: string, q: ProcessQueue): void {
     q.lines.push(this.notice(q));
     if (q.lines.length === 1) {
       this.ready.push(key);
