@@ -128,6 +128,17 @@ describe('app logs (real NATS JetStream, SQLite)', () => {
     assert.equal((await read(t.admin, 'hello', { source: 'app', dyno: 'api' })).length, 0, 'they are the platform\'s lines');
   });
 
+  test("restarts and domains are in the API's lines too", async () => {
+    await t.admin.restartDynos('hello');
+    await t.admin.request('POST', '/apps/hello/domains', { hostname: 'www.hello.test' });
+    await t.admin.request('DELETE', '/apps/hello/domains/www.hello.test');
+    const api = await until('the restart and domain lines', async () => {
+      const lines = (await read(t.admin, 'hello', { dyno: 'api' })).map((l) => l.replace(/^\S+ /, ''));
+      return lines.length >= 5 ? lines : undefined;
+    });
+    assert.deepEqual(api.slice(-3), ['paas[api]: Restart by admin@example.com', 'paas[api]: Add www.hello.test domain by admin@example.com', 'paas[api]: Remove www.hello.test domain by admin@example.com']);
+  });
+
   test('a destroyed app takes its lines with it: a new app of the same name starts with none', async () => {
     await t.admin.request('DELETE', '/apps/noisy');
     await t.admin.createApp('noisy');

@@ -2,9 +2,10 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError, subjects } from '../../shared';
+import { recordApiLines } from '../api-log';
 import { transaction } from '../db';
 import { Domain } from '../models';
-import { appFor } from './access';
+import { appFor, currentUser } from './access';
 import type { ControllerServices, State } from './context';
 import { parseBody } from './validate';
 
@@ -29,6 +30,7 @@ export function domainRoutes(router: Router<State>, s: ControllerServices): void
     await transaction(s.sequelize, async (t) => {
       await Domain.create({ appId: app.id, hostname }, { transaction: t });
       await s.outbox.record(t, { subject: subjects.routesChanged, value: { app: app.name } });
+      await recordApiLines(s.outbox, t, app.name, [`Add ${hostname} domain by ${currentUser(ctx).email}`]);
     });
     ctx.status = 201;
     ctx.body = { hostname, kind: 'custom' };
@@ -39,7 +41,10 @@ export function domainRoutes(router: Router<State>, s: ControllerServices): void
     const hostname = ctx.params.hostname.toLowerCase();
     const removed = await transaction(s.sequelize, async (t) => {
       const n = await Domain.destroy({ where: { appId: app.id, hostname }, transaction: t });
-      if (n) await s.outbox.record(t, { subject: subjects.routesChanged, value: { app: app.name } });
+      if (n) {
+        await s.outbox.record(t, { subject: subjects.routesChanged, value: { app: app.name } });
+        await recordApiLines(s.outbox, t, app.name, [`Remove ${hostname} domain by ${currentUser(ctx).email}`]);
+      }
       return n;
     });
     if (!removed) throw new NotFoundError(`${hostname} is not a domain of ${app.name}. See \`paas domains\`.`);

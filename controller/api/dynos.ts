@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { errorMessage, InvalidInputError, NotFoundError, subjects, type DynoSample } from '../../shared';
+import { recordApiLines } from '../api-log';
 import { transaction } from '../db';
 import { Build, Formation, Job, OneOffRequestRow, Release, type App } from '../models';
 import { appFor, currentUser } from './access';
@@ -105,7 +106,10 @@ export function dynoRoutes(router: Router<State>, s: ControllerServices): void {
 
   router.delete('/apps/:app/dynos', async (ctx) => {
     const app = await appFor(ctx);
-    await transaction(s.sequelize, (t) => s.outbox.record(t, { subject: subjects.dynosRestart, value: { app: app.name } }));
+    await transaction(s.sequelize, async (t) => {
+      await s.outbox.record(t, { subject: subjects.dynosRestart, value: { app: app.name } });
+      await recordApiLines(s.outbox, t, app.name, [`Restart by ${currentUser(ctx).email}`]);
+    });
     ctx.status = 202;
     ctx.body = {};
   });
@@ -127,7 +131,10 @@ export function dynoRoutes(router: Router<State>, s: ControllerServices): void {
       }
       value = { app: app.name, type: target };
     }
-    await transaction(s.sequelize, (t) => s.outbox.record(t, { subject: subjects.dynosRestart, value }));
+    await transaction(s.sequelize, async (t) => {
+      await s.outbox.record(t, { subject: subjects.dynosRestart, value });
+      await recordApiLines(s.outbox, t, app.name, [`Restart ${target} by ${currentUser(ctx).email}`]);
+    });
     ctx.status = 202;
     ctx.body = {};
   });
@@ -143,6 +150,7 @@ export function dynoRoutes(router: Router<State>, s: ControllerServices): void {
       // A one-off still waiting for a host is simply withdrawn.
       if (dyno.state === 'requested') await OneOffRequestRow.destroy({ where: { id: dyno.id }, transaction: t });
       await s.outbox.record(t, { subject: subjects.dynosStop, value: { app: app.name, dyno: name } });
+      await recordApiLines(s.outbox, t, app.name, [`Stop ${name} by ${currentUser(ctx).email}`]);
     });
     ctx.status = 202;
     ctx.body = {};
@@ -161,6 +169,8 @@ export function dynoRoutes(router: Router<State>, s: ControllerServices): void {
         { transaction: t },
       );
       await s.outbox.record(t, { subject: subjects.oneOffRequested, value: { app: app.name } });
+      // Heroku's words for a one-off: the command as typed, and who ran it.
+      await recordApiLines(s.outbox, t, app.name, [`Starting process with command \`${body.command}\` by ${currentUser(ctx).email}`]);
       return created;
     });
     ctx.status = 201;
