@@ -51,7 +51,7 @@ export function forwardLogs(engine: EngineApi, shipper: LogShipper, hostId: stri
         sources.delete(id);
       },
     );
-  }, { accepting: (id) => shipper.accepting(id), skipped: (id, lines) => shipper.skipped(id, lines) });
+  }, { accepting: (id) => shipper.accepting(id), full: (id) => shipper.full(id), skipped: (id, lines) => shipper.skipped(id, lines) });
   return () => {
     unsubscribeLog();
     unsubscribeExit();

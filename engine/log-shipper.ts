@@ -98,12 +98,20 @@ export class LogShipper {
     this.wake?.();
   }
 
-  /** False while the process's queue is full or it is over its rate: its output need not even be parsed. */
+  /** False while the process is over its rate: its output need not even be parsed. */
   accepting(key: string): boolean {
     const q = this.queues.get(key);
     if (!q) return true;
     this.refill(q);
-    return q.lines.length < this.maxQueued && q.tokens >= 1;
+    return q.tokens >= 1;
+  }
+
+  /**
+   * True while the process's queue is half full: more of its lines should wait where
+   * they are (its log file). Half, so that a bite read before the answer changes fits.
+   */
+  full(key: string): boolean {
+    return (this.queues.get(key)?.lines.length ?? 0) >= this.maxQueued / 2;
   }
 
   private refill(q: ProcessQueue): void {

@@ -49,6 +49,11 @@ export class LogPublisher {
     void this.pump(id, from, ac).catch((err) => this.log.warn('log tail failed', { id, err }));
   }
 
+  private full(id: string): boolean {
+    for (const f of this.flows.values()) if (f.full(id)) return true;
+    return false;
+  }
+
   /** True while every listener has flow control and none accepts the container's lines. */
   private saturated(id: string): boolean {
     if (this.flows.size === 0 || this.flows.size < this.listeners.size) return false;
@@ -67,6 +72,11 @@ export class LogPublisher {
     });
     try {
       for (let last = false; ; ) {
+        // A full listener: the lines wait in the file (conmon bounds it), not in memory.
+        if (this.full(id) && !ac.signal.aborted) {
+          await new Promise((r) => setTimeout(r, 10));
+          continue;
+        }
         // Bounded bites, so a flooding container never holds more than one in memory.
         if (this.saturated(id)) {
           const skipped = await tail.skip(FOLLOW_BUDGET_BYTES);

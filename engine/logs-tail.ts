@@ -125,8 +125,9 @@ export class LogTail {
     for (;;) {
       if (left.bytes <= 0) return false;
       // A fresh buffer each time: records handed out keep pointing into it.
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await h.read(buf, 0, CHUNK, cursor.pos);
+      const size = Math.min(CHUNK, left.bytes);
+      const buf = Buffer.allocUnsafe(size);
+      const { bytesRead } = await h.read(buf, 0, size, cursor.pos);
       if (bytesRead === 0) break;
       cursor.pos += bytesRead;
       left.bytes -= bytesRead;
@@ -207,8 +208,12 @@ async function endsWithNewline(h: FileHandle, size: number): Promise<boolean> {
  * Every record from the tail until `done()` is true (the container stopped; one more read
  * then picks up what it wrote last) or `signal` aborts. `stopped` resolves at the exit.
  */
-/** What a follower reads per batch: a flood is taken in bounded bites. */
-export const FOLLOW_BUDGET_BYTES = 256 * 1024;
+/**
+ * What a follower reads per batch: a flood is taken in bounded bites. 32 KiB is at most
+ * ~800 records (the shortest is ~40 bytes), which a listener that calls itself full at
+ * half its queue (the log shipper: 1,000 of 2,000) always has room for.
+ */
+export const FOLLOW_BUDGET_BYTES = 32 * 1024;
 
 export async function* followRecords(
   tail: LogTail,

@@ -175,7 +175,10 @@ export type LogStream = 'stdout' | 'stderr';
 
 /** One line of a container's output, as kept in its log (lines over 10,000 bytes come split). */
 export interface LogFlow {
+  /** False: the container is over what the listener takes (its rate): pass its output over. */
   accepting(id: string): boolean;
+  /** True: the listener holds all it can of the container for now: leave the rest in the file a moment. */
+  full(id: string): boolean;
   skipped(id: string, lines: number): void;
 }
 
@@ -331,9 +334,10 @@ export interface EngineApi {
   logs(id: string, options?: LogsOptions): AsyncIterable<LogEntry>;
   /**
    * Called for every new output line of every running container. With `flow`, a
-   * listener that cannot take more of a container's lines says so (`accepting` false):
-   * while no listener accepts, that container's output is passed over unparsed and its
-   * count reported to `skipped`, so a flood costs a newline search, not a parse per line.
+   * listener that cannot take more of a container's lines says so: while it is `full`
+   * the output waits in the container's log file (a burst is delayed, not lost); while
+   * no listener is `accepting` (a flood over its rate) the output is passed over
+   * unparsed and its count reported to `skipped`, a newline search instead of a parse.
    * Returns an unsubscribe function.
    */
   onLog(listener: (id: string, entry: LogEntry) => void, flow?: LogFlow): () => void;
