@@ -13,6 +13,9 @@ import { startControllerProcess, type ControllerProcess } from '../helpers/contr
 import { newUser, type Cli } from '../helpers/paas';
 import { freePort } from '../helpers/ports';
 
+/** oclif wraps long errors over lines that start with › */
+const oneLine = (stderr: string): string => stderr.replace(/\s*\n\s*›\s*/g, ' ');
+
 describe('paas CLI against a controller', () => {
   let controller: ControllerProcess;
   let dataDir: string;
@@ -103,5 +106,38 @@ describe('paas CLI against a controller', () => {
     assert.match(user.paas(['auth:tokens']).stdout, /from CI/);
     assert.equal(user.paas(['auth:tokens', '--revoke', id]).status, 0);
     assert.doesNotMatch(user.paas(['auth:tokens']).stdout, /from CI/);
+  });
+
+  test('config:set --file reads a .env file (comments, quotes, multi-line values, export); pairs after it win', () => {
+    assert.equal(user.paas(['apps:create', 'envtest']).status, 0);
+    const file = path.join(user.home, '.env.test');
+    fs.writeFileSync(file, ['# database', 'export DATABASE_URL=postgres://u:p@db/x?sslmode=require', "GREETING='hello world'", 'KEY="line1\nline2"', 'EMPTY=', 'OVERRIDE=file'].join('\n'));
+    const r = user.paas(['config:set', '--file', file, 'OVERRIDE=arg', '-a', 'envtest']);
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(user.paas(['config', '--json', '-a', 'envtest']).stdout) as Record<string, string>;
+    assert.deepEqual(json, { DATABASE_URL: 'postgres://u:p@db/x?sslmode=require', EMPTY: '', GREETING: 'hello world', KEY: 'line1\nline2', OVERRIDE: 'arg' });
+    const missing = user.paas(['config:set', '--file', path.join(user.home, 'nope.env'), '-a', 'envtest']);
+    assert.notEqual(missing.status, 0);
+    assert.match(oneLine(missing.stderr), /Cannot read .*nope\.env.*Give the path of a \.env file/);
+    const nothing = user.paas(['config:set', '-a', 'envtest']);
+    assert.notEqual(nothing.status, 0);
+    assert.match(oneLine(nothing.stderr), /Nothing to set\. Give KEY=value pairs, or --file FILE/);
+  });
+
+  test('git:remote points a remote at an existing app; outside a repository it says what to do', () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-cli-repo-'));
+    assert.notEqual(user.paas(['git:remote', '-a', 'envtest'], repo).status, 0);
+    assert.match(oneLine(user.paas(['git:remote', '-a', 'envtest'], repo).stderr), /not a git repository\. Run `git init` first/);
+    assert.equal(user.git(['init', '-q'], repo).status, 0);
+    const r = user.paas(['git:remote', '-a', 'envtest'], repo);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(user.git(['remote', 'get-url', 'paas'], repo).stdout.trim(), /\/envtest\.git$/);
+    assert.equal(user.paas(['git:remote', '-a', 'envtest', '--remote', 'staging'], repo).status, 0);
+    assert.match(user.git(['remote', 'get-url', 'staging'], repo).stdout.trim(), /\/envtest\.git$/);
+    assert.equal(user.paas(['config:get', 'GREETING'], repo).stdout.trim(), 'hello world', 'the app is now inferred from the remote');
+    const unknown = user.paas(['git:remote', '-a', 'ghost'], repo);
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /Couldn't find that app\. Check the name with `paas apps`/);
+    fs.rmSync(repo, { recursive: true, force: true });
   });
 });

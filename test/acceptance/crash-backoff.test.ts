@@ -97,6 +97,12 @@ test('T15: a crash-looping worker restarts 5 times at once, then every 10 s; a n
   for (const [i, d] of delays.slice(0, 5).entries()) assert.ok(d < AT_ONCE_MS, `restart ${i + 1} at once (${d} ms)`);
   for (const [i, d] of delays.slice(5).entries()) assert.ok(d >= 8_000 && d <= 12_000 + 1_500, `restart ${i + 6} after 10 s ±20 % (${d} ms)`);
   for (const c of crashes) assert.equal(c.job.exitCode, 3, 'each crash reports the exit status');
+  // `paas metrics` counts them as restarts, per minute.
+  const restarts = await eventually('the crashes in paas metrics', async () => {
+    const n = (await api.metrics(APP, 10)).points.reduce((sum, p) => sum + p.restarts, 0);
+    return n >= 8 ? n : undefined;
+  }, 30_000);
+  assert.ok(restarts >= 8, `${restarts} restarts counted`);
   assert.ok(
     (await api.dynos(APP)).filter((d) => d.type === 'worker').length <= 1,
     'one worker at a time: crashed runs are replaced, not accumulated',
