@@ -4,13 +4,14 @@
  * errors a user sees.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import os from 'node:os';
 import path from 'node:path';
 import { ControllerClient } from '../../controller';
 import { startControllerProcess, type ControllerProcess } from '../helpers/controller-process';
-import { newUser, type Cli } from '../helpers/paas';
+import { newUser, ROOT, type Cli } from '../helpers/paas';
 import { freePort } from '../helpers/ports';
 
 /** oclif wraps long errors over lines that start with › */
@@ -139,5 +140,27 @@ describe('paas CLI against a controller', () => {
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /Couldn't find that app\. Check the name with `paas apps`/);
     fs.rmSync(repo, { recursive: true, force: true });
+  });
+
+  test('autocomplete: command names, their flags, and app names asked of the API after -a', () => {
+    const script = user.paas(['autocomplete', 'bash']).stdout;
+    const file = path.join(user.home, 'paas-completion.bash');
+    fs.writeFileSync(file, script);
+    // The script runs `paas apps --json` for app names: the CLI on PATH, as installed.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-bin-'));
+    fs.symlinkSync(path.join(ROOT, 'bin', 'paas'), path.join(bin, 'paas'));
+    const complete = (...words: string[]): string =>
+      spawnSync('bash', ['-c', `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _paas_complete; echo "\${COMPREPLY[*]}"`], {
+        env: { ...process.env, HOME: user.home, PATH: `${bin}:${process.env.PATH}` },
+        encoding: 'utf8',
+      }).stdout.trim();
+    assert.equal(complete('paas', 'apps:cr'), 'apps:create');
+    assert.equal(complete('paas', 'roll'), 'rollback', 'aliases too');
+    assert.equal(complete('paas', 'config:set', '--fi'), '--file');
+    assert.equal(complete('paas', 'logs', '--ta'), '--tail');
+    assert.equal(complete('paas', 'config', '-a', 'env'), 'envtest');
+    assert.deepEqual(complete('paas', 'ps', '--app', '').split(' ').sort(), ['clitest', 'envtest']);
+    assert.match(user.paas(['autocomplete', 'zsh']).stdout, /^# paas completion for zsh.*\nautoload -U \+X bashcompinit && bashcompinit\n_paas_complete\(\)/);
+    fs.rmSync(bin, { recursive: true, force: true });
   });
 });
