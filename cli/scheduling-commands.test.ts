@@ -131,6 +131,28 @@ describe('paas ps, run, releases and hosts commands against a controller', () =>
     assert.deepEqual((await (await api()).formation('clips')).map((f) => [f.type, f.quantity, f.size]), [['web', 2, 'standard-2x'], ['worker', 1, 'basic']]);
   });
 
+  test('scale --wait follows the processes until they are up, and ends with the reason when one crashes', async () => {
+    // The CLI runs on its own while the test reports the scheduler's progress.
+    const run = (args: string[]): Promise<{ status: number | null; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [path.resolve(__dirname, '..', '..', 'bin', 'paas'), ...args], { env: { ...process.env, HOME: dev.home }, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.once('exit', (status) => resolve({ status, stderr }));
+      });
+    const waiting = run(['ps:scale', 'web=2', '--wait', ...a]);
+    await sleep(2_000);
+    await (await api()).reportJob('clips-web-2-cc', { app: 'clips', release: version, type: 'web', host: 'host-x', state: 'starting', dyno: 'web.2' });
+    await sleep(1_000);
+    await (await api()).reportJob('clips-web-2-cc', { app: 'clips', release: version, type: 'web', host: 'host-x', state: 'up', ip: '10.0.0.10', port: 5000, dyno: 'web.2' });
+    const done = await waiting;
+    assert.equal(done.status, 0, done.stderr);
+    assert.match(done.stderr, /Waiting for the processes\.\.\. done, web 2\/2 up/);
+    const crashed = await run(['ps:scale', 'worker=1', '--wait', ...a]);
+    assert.notEqual(crashed.status, 0);
+    assert.match(crashed.stderr.replace(/\s*\n\s*›\s*/g, ' '), /worker\.1 crashed: Process exited with status 1\. See `paas logs --ps worker\.1 -a clips`/);
+  });
+
   test('ps:restart (all, a type, one dyno) and ps:stop, with their errors', () => {
     assert.match(ok(dev.paas(['ps:restart', ...a])).stderr, /Restarting all dynos on clips\.\.\. done/);
     assert.match(ok(dev.paas(['ps:restart', 'web', ...a])).stderr, /Restarting web dynos/);
