@@ -191,6 +191,40 @@ describe('paas ps, run, releases and hosts commands against a controller', () =>
     assert.equal((JSON.parse(ok(dev.paas(['releases', '--json', ...a])).stdout) as { status: string }[])[0].status, 'failed');
   });
 
+  test('rollback --wait follows the deploy: done when it succeeds, the reason when it fails', async () => {
+    const run = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [path.resolve(__dirname, '..', '..', 'bin', 'paas'), ...args], { env: { ...process.env, HOME: dev.home }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.once('exit', (status) => resolve({ status, stdout, stderr }));
+      });
+    /** Plays the scheduler: the newest release's deploy ends with `status`. */
+    const deployNewest = async (status: 'succeeded' | 'failed', from: number | null, reason?: string): Promise<number> => {
+      const newest = await eventually('the rollback release', async () => {
+        const [r] = await (await api()).releases('clips');
+        return r && r.version > version && r.status === 'pending' ? r.version : undefined;
+      }, 10_000);
+      const d = await (await api()).startDeploy('clips', { release: newest, from });
+      await sleep(1_000);
+      await (await api()).finishDeploy(d.id, { status, reason });
+      return newest;
+    };
+    const first = run(['rollback', `v${version}`, '--wait', ...a]);
+    const v = await deployNewest('succeeded', null);
+    const ok1 = await first;
+    assert.equal(ok1.status, 0, ok1.stderr);
+    assert.match(ok1.stderr, new RegExp(`Deploying v${v}\\.\\.\\. done`));
+    version = v;
+    const second = run(['rollback', 'v1', '--wait', ...a]);
+    const w = await deployNewest('failed', v, 'web.1 failed its health check /health (5 attempts)');
+    const failed = await second;
+    assert.notEqual(failed.status, 0);
+    assert.match(failed.stderr.replace(/\s*\n\s*›\s*/g, ' '), new RegExp(`Deploy of v${w} failed: web\\.1 failed its health check /health \\(5 attempts\\)\\. v${v} keeps serving\\.`));
+  });
+
   test('operators list, inspect, drain, undrain and remove hosts; others are refused', async (t) => {
     // Hosts that stop beating are down after 10 s, and the CLI's synchronous runs block this
     // process: the heartbeats come from a process of their own.

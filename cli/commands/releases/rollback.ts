@@ -1,12 +1,16 @@
-import { Args } from '@oclif/core';
+import { Args, Flags, ux } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
+import { waitForRelease } from '../../wait-release';
 
 export default class ReleasesRollback extends BaseCommand {
   static override description = "roll back to a release: a new release with that release's build and config";
   static override aliases = ['rollback'];
-  static override examples = ['$ paas rollback v3 -a hello', '$ paas releases:rollback'];
+  static override examples = ['$ paas rollback v3 -a hello', '$ paas releases:rollback', '$ paas rollback v3 --wait   # until it is deployed'];
   static override args = { release: Args.string({ description: 'version to go back to; the one before the current if omitted' }) };
-  static override flags = { ...appFlags };
+  static override flags = {
+    ...appFlags,
+    wait: Flags.boolean({ description: 'wait until the new release is deployed (its processes up); a failed deploy ends non-zero with the reason' }),
+  };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ReleasesRollback);
@@ -19,5 +23,11 @@ export default class ReleasesRollback extends BaseCommand {
     const release = await client.rollback(app, version);
     process.stderr.write(`done, v${release.version}\n`);
     this.log(`Rollback to v${version} is release v${release.version}; the processes restart with it.`);
+    if (!flags.wait) return;
+    ux.action.start(`Deploying v${release.version}`);
+    const outcome = await waitForRelease(client, app, release.version);
+    if (outcome.done) return ux.action.stop('done');
+    ux.action.stop('failed');
+    this.error(outcome.message, { exit: 1 });
   }
 }
