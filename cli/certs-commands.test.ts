@@ -79,6 +79,11 @@ describe('paas certs commands against a controller', () => {
     const info = ok(dev.paas(['certs:info', ...a])).stdout;
     assert.match(info, /Domains: +www\.example\.com\nExpires At: +\S+ \(in (29|30) days\)/);
     assert.doesNotMatch(ok(dev.paas(['certs', '--json', ...a])).stdout, /PRIVATE KEY|BEGIN CERTIFICATE/);
+    const json = ok(dev.paas(['certs:info', '--json', ...a])).stdout;
+    assert.doesNotMatch(json, /PRIVATE KEY/, 'the key is never shown');
+    const cert = JSON.parse(json) as { name: string; domains: string[] };
+    assert.match(cert.name, /^shop-[0-9a-f]{6}$/);
+    assert.deepEqual(cert.domains, ['www.example.com']);
   });
 
   test('certs:redirect shows, turns on and off the HTTP→HTTPS redirect', () => {

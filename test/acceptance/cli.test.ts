@@ -52,6 +52,8 @@ describe('paas CLI against a controller', () => {
     assert.equal(ok.status, 0, ok.stderr);
     assert.equal(fs.statSync(`${user.home}/.config/paas/credentials.json`).mode & 0o777, 0o600);
     assert.equal(user.paas(['auth:whoami']).stdout.trim(), 'dev@example.com');
+    const me = JSON.parse(user.paas(['auth:whoami', '--json']).stdout) as { email: string; admin: boolean; api: string; token?: string };
+    assert.deepEqual([me.email, me.admin, me.api, me.token], ['dev@example.com', false, url, undefined]);
   });
 
   test('apps:create, apps, and errors for bad names or a missing app', () => {

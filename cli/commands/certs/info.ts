@@ -4,15 +4,17 @@ import { certLines } from '../../cert-format';
 
 export default class CertsInfo extends BaseCommand {
   static override description = "show an app's certificate (the only one, or --name)";
-  static override examples = ['$ paas certs:info -a hello', '$ paas certs:info --name hello-3f2a9c'];
-  static override flags = { ...appFlags, name: Flags.string({ description: 'the certificate (see paas certs)' }) };
+  static override examples = ['$ paas certs:info -a hello', '$ paas certs:info --name hello-3f2a9c', '$ paas certs:info --json'];
+  static override flags = { ...appFlags, name: Flags.string({ description: 'the certificate (see paas certs)' }), json: Flags.boolean({ description: 'output as JSON' }) };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(CertsInfo);
     const app = this.resolveApp(flags);
     const name = flags.name ?? (await this.onlyCert(app));
     process.stderr.write(`Fetching SSL certificate ${name} info for ${app}... done\n`);
-    for (const line of certLines(await this.client().cert(app, name))) this.log(line);
+    const cert = await this.client().cert(app, name);
+    if (flags.json) return this.log(JSON.stringify(cert, null, 2));
+    for (const line of certLines(cert)) this.log(line);
   }
 
   private async onlyCert(app: string): Promise<string> {
