@@ -133,13 +133,7 @@ describe('paas ps, run, releases and hosts commands against a controller', () =>
 
   test('scale --wait follows the processes until they are up, and ends with the reason when one crashes', async () => {
     // The CLI runs on its own while the test reports the scheduler's progress.
-    const run = (args: string[]): Promise<{ status: number | null; stderr: string }> =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, [path.resolve(__dirname, '..', '..', 'bin', 'paas'), ...args], { env: { ...process.env, HOME: dev.home }, stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        child.once('exit', (status) => resolve({ status, stderr }));
-      });
+    const run = (args: string[]) => dev.paasAsync(args);
     const waiting = run(['ps:scale', 'web=2', '--wait', ...a]);
     await sleep(2_000);
     await (await api()).reportJob('clips-web-2-cc', { app: 'clips', release: version, type: 'web', host: 'host-x', state: 'starting', dyno: 'web.2' });
@@ -192,15 +186,7 @@ describe('paas ps, run, releases and hosts commands against a controller', () =>
   });
 
   test('rollback --wait follows the deploy: done when it succeeds, the reason when it fails', async () => {
-    const run = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, [path.resolve(__dirname, '..', '..', 'bin', 'paas'), ...args], { env: { ...process.env, HOME: dev.home }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        child.once('exit', (status) => resolve({ status, stdout, stderr }));
-      });
+    const run = (args: string[]) => dev.paasAsync(args);
     /** Plays the scheduler: the newest release's deploy ends with `status`. */
     const deployNewest = async (status: 'succeeded' | 'failed', from: number | null, reason?: string): Promise<number> => {
       const newest = await eventually('the rollback release', async () => {

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { NatsConnection } from 'nats';
 import { startEmbeddedNats, type EmbeddedNats } from '../daemon/nats-server';
 import { connectNats, latencyBucket, metricMessage, metricSubjects, PaasError, publish, silentLogger, type MetricMessage } from '../shared';
+import { eventually } from '../test/helpers/paas';
 import { freePort } from '../test/helpers/ports';
 import { startTestController, type TestController } from './test-fixture';
 
@@ -60,15 +61,6 @@ describe('app metrics (real NATS JetStream, SQLite)', () => {
     return m;
   };
 
-  const until = async <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => {
-    for (let i = 0; i < 100; i++) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
-
   test('per minute: requests from two routers summed, percentiles from their histograms, crashes, memory and CPU per type', async () => {
     const now = Date.now();
     const thisMinute = new Date(Math.floor(now / 60_000) * 60_000 + 1_000);
@@ -82,10 +74,10 @@ describe('app metrics (real NATS JetStream, SQLite)', () => {
     send({ kind: 'event', app: 'shop', dyno: 'web.2', time: lastMinute.toISOString(), event: 'crashed', reason: 'Process exited with status 1' });
     send(router('other', 'r1', lastMinute, [{ n: 1000, ms: 1, status: 200 }]));
 
-    const m = await until('the samples to be stored', async () => {
+    const m = await eventually('the samples to be stored', async () => {
       const r = await t.admin.metrics('shop', 5);
       return r.points.some((p) => p.requests > 0) && Object.keys(r.points.at(-1)!.types).length > 0 ? r : undefined;
-    });
+    }, 5_000);
     assert.equal(m.resolution_seconds, 60);
     assert.equal(m.points.length, 5);
     // Found by time: the test may cross a minute's end between sending and asking.

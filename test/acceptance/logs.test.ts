@@ -7,7 +7,7 @@
  * tail's delay is printed, not asserted (a timed assertion would test the machine).
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -19,18 +19,6 @@ const isRoot = process.getuid?.() === 0;
 function rssMiB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   return kb / 1024;
-}
-
-/**
- * The CLI without blocking: while the calm tail is measured, the test's event loop must
- * keep reading it (spawnSync would hold its lines back and count that as their delay).
- */
-function paasAsync(user: Cli, args: string[]): Promise<{ status: number; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin', 'paas'), ...args], { env: { ...process.env, HOME: user.home }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) =>
-      resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
-    );
-  });
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -97,8 +85,8 @@ describe('paas logs with real containers: a flood beside a calm app', { skip: !i
     let floodNotices = '';
     floodPaas.stdout.setEncoding('utf8').on('data', (d: string) => (floodNotices += d));
     const rssBefore = rssMiB(paas.pid);
-    assert.equal((await paasAsync(user, ['ps:scale', 'worker=1', '-a', 'flood'])).status, 0);
-    await eventually('the flood to flow', async () => (/app\[worker\.1\]: flood flood/.test((await paasAsync(user, ['logs', '-a', 'flood', '-n', '5'])).stdout) ? true : undefined), 60_000);
+    assert.equal((await user.paasAsync(['ps:scale', 'worker=1', '-a', 'flood'])).status, 0);
+    await eventually('the flood to flow', async () => (/app\[worker\.1\]: flood flood/.test((await user.paasAsync(['logs', '-a', 'flood', '-n', '5'])).stdout) ? true : undefined), 60_000);
     mark('flood flowing');
     let rssMax = rssBefore;
     for (let i = 0; i < 15; i++) {
@@ -106,9 +94,9 @@ describe('paas logs with real containers: a flood beside a calm app', { skip: !i
       rssMax = Math.max(rssMax, rssMiB(paas.pid));
     }
     mark('15 s of flood');
-    const floodTail = (await paasAsync(user, ['logs', '-a', 'flood', '-n', '1500'])).stdout.split('\n').filter(Boolean);
+    const floodTail = (await user.paasAsync(['logs', '-a', 'flood', '-n', '1500'])).stdout.split('\n').filter(Boolean);
     mark('flood logs read');
-    assert.equal((await paasAsync(user, ['ps:scale', 'worker=0', '-a', 'flood'])).status, 0);
+    assert.equal((await user.paasAsync(['ps:scale', 'worker=0', '-a', 'flood'])).status, 0);
     mark('flood scaled to 0');
     await sleep(1_000);
     tail.kill('SIGINT');

@@ -103,6 +103,11 @@ export async function startPaas(s: PaasSettings): Promise<RunningPaas> {
 export interface Cli {
   home: string;
   paas(args: string[], cwd?: string, env?: Record<string, string>): { status: number | null; stdout: string; stderr: string };
+  /**
+   * The same, without blocking the test's event loop: for commands that wait on what the
+   * test does meanwhile, or while the test must go on reading another process.
+   */
+  paasAsync(args: string[], cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }>;
   git(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string };
 }
 
@@ -117,6 +122,15 @@ export function newUser(): Cli {
   return {
     home,
     paas: (args, cwd = home, extra = {}) => run(process.execPath, [BIN, ...args], cwd, extra),
+    paasAsync: (args, cwd = home) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.once('close', (status) => resolve({ status, stdout, stderr }));
+      }),
     git: (args, cwd) => run('git', args, cwd),
   };
 }
