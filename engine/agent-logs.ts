@@ -5,7 +5,7 @@
  * Lines of containers that are not jobs (builds) stay local.
  */
 import type { Logger } from '../shared';
-import { isJob, jobDyno, LABEL_APP, LABEL_PROCESS_TYPE } from './job-mapping';
+import { isJob, jobLogLine } from './job-mapping';
 import type { LogShipper } from './log-shipper';
 import type { ContainerInfo, EngineApi, LogEntry } from './types';
 
@@ -19,17 +19,7 @@ interface Source {
 export function forwardLogs(engine: EngineApi, shipper: LogShipper, hostId: string, log: Logger): () => void {
   const sources = new Map<string, Source>();
   const send = (id: string, c: ContainerInfo, entry: LogEntry): void =>
-    shipper.ship(id, {
-      app: c.labels[LABEL_APP] ?? '',
-      jobId: id,
-      processType: c.labels[LABEL_PROCESS_TYPE] ?? '',
-      hostId,
-      stream: entry.stream === 'stderr' ? 'stderr' : 'stdout',
-      source: 'app',
-      dyno: jobDyno(c),
-      time: entry.time,
-      line: entry.line,
-    });
+    shipper.ship(id, jobLogLine(c, hostId, 'app', entry.stream === 'stderr' ? 'stderr' : 'stdout', entry.time, entry.line));
   const unsubscribeExit = engine.onExit((c) => sources.delete(c.id));
   const unsubscribeLog = engine.onLog((id, entry) => {
     const known = sources.get(id);

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../shared';
 import type { LogShipper } from './log-shipper';
-import { jobDyno, LABEL_APP, LABEL_PROCESS_TYPE } from './job-mapping';
+import { jobLogLine } from './job-mapping';
 import type { ContainerInfo } from './types';
 
 /** What a log line calls a state; a one-off that ended is 'complete', as on Heroku. */
@@ -44,17 +44,7 @@ export type PaasLineSink = (c: ContainerInfo, line: string, stream?: 'stdout' | 
 export function shippedPaasLines(shipper: LogShipper, hostId: string, log: Logger): PaasLineSink {
   return (c, line, stream = 'stdout') => {
     try {
-      shipper.ship(c.id, {
-        app: c.labels[LABEL_APP] ?? '',
-        jobId: c.id,
-        processType: c.labels[LABEL_PROCESS_TYPE] ?? '',
-        hostId,
-        stream,
-        source: 'paas',
-        dyno: jobDyno(c),
-        time: new Date().toISOString(),
-        line,
-      });
+      shipper.ship(c.id, jobLogLine(c, hostId, 'paas', stream, new Date().toISOString(), line));
     } catch (err) {
       log.debug('state line not shipped', { id: c.id, line, err });
     }

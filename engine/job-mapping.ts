@@ -3,7 +3,7 @@
  * JobInfo (and to re-run its readiness check) is kept in the container's labels, so a
  * restarted agent knows its jobs from the engine alone.
  */
-import type { JobInfo, JobSpec, JobState } from '../shared';
+import type { AppLogLine, JobInfo, JobSpec, JobState } from '../shared';
 import type { ContainerInfo, ContainerSpec } from './types';
 
 export const LABEL_JOB = 'io.paas.job';
@@ -76,6 +76,11 @@ export function jobPort(c: ContainerInfo): number | undefined {
 /** web.1 as Heroku names it; the job id when the scheduler gave no name. */
 export function jobDyno(c: ContainerInfo): string {
   return c.labels[LABEL_DYNO] || c.id;
+}
+
+/** One line of the job's log stream: the process's own (source app) or the platform's about it (paas). */
+export function jobLogLine(c: ContainerInfo, hostId: string, source: 'app' | 'paas', stream: 'stdout' | 'stderr', time: string, line: string): AppLogLine {
+  return { app: c.labels[LABEL_APP] ?? '', jobId: c.id, processType: c.labels[LABEL_PROCESS_TYPE] ?? '', hostId, stream, source, dyno: jobDyno(c), time, line };
 }
 
 export function jobHealthCheck(c: ContainerInfo): HealthCheck | undefined {

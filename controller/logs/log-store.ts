@@ -6,8 +6,9 @@
  * restart of the controller (and of NATS). A noisy app only pushes out its own lines:
  * the limit is per subject, so per app.
  */
-import { DeliverPolicy, DiscardPolicy, JSONCodec, RetentionPolicy, StorageType, type NatsConnection, type StreamConfig } from 'nats';
+import { DeliverPolicy, DiscardPolicy, JSONCodec, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
 import { errorMessage, subjects, type AppLogLine, type Logger } from '../../shared';
+import { ensureStream, readStored } from '../jetstream-streams';
 
 export const LOG_STREAM = 'PAAS_APP_LOGS';
 /** Heroku's Logplex keeps 1,500 lines per app. */
@@ -38,8 +39,7 @@ export class LogStore {
 
   /** Creates the stream, or brings an existing one to this configuration. */
   static async open(nc: NatsConnection, log: Logger, linesPerApp = DEFAULT_LINES_PER_APP): Promise<LogStore> {
-    const jsm = await nc.jetstreamManager();
-    const config: Partial<StreamConfig> = {
+    const config = {
       name: LOG_STREAM,
       subjects: [subjects.appLog.name('*')],
       retention: RetentionPolicy.Limits,
@@ -52,12 +52,7 @@ export class LogStore {
       // so even such a line with its envelope stays below this.
       max_msg_size: 128 * 1024,
     };
-    const exists = await jsm.streams.info(LOG_STREAM).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await jsm.streams.update(LOG_STREAM, config);
-    else await jsm.streams.add(config);
+    await ensureStream(nc, config);
     return new LogStore(nc, log);
   }
 
@@ -72,24 +67,12 @@ export class LogStore {
    * of the last line of the app read (filtered out or not): where a tail goes on.
    */
   async recent(app: string, n: number, filter: LogFilter = {}): Promise<{ lines: AppLogLine[]; lastSeq: number }> {
-    const subject = subjects.appLog.name(app);
-    const jsm = await this.nc.jetstreamManager();
-    const info = await jsm.streams.info(LOG_STREAM, { subjects_filter: subject });
-    const count = info.state.subjects?.[subject] ?? 0;
-    // Nothing of the app yet: a tail starts after whatever the stream holds now.
-    if (count === 0) return { lines: [], lastSeq: info.state.last_seq };
     // (nats.js's ordered consumer always sends a start sequence, so "all" is "from 1".)
-    const consumer = await this.nc.jetstream().consumers.get(LOG_STREAM, { filterSubjects: subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
+    const { messages, lastSeq } = await readStored(this.nc, LOG_STREAM, subjects.appLog.name(app), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
     const out: AppLogLine[] = [];
-    const messages = await consumer.fetch({ max_messages: count, expires: 2_000 });
-    let seen = 0;
-    let lastSeq = 0;
-    for await (const m of messages) {
-      seen++;
-      lastSeq = m.seq;
+    for (const m of messages) {
       const line = this.decode(m.data);
       if (line && matches(line, filter)) out.push(line);
-      if (seen >= count) break;
     }
     return { lines: n > 0 ? out.slice(-n) : [], lastSeq };
   }

@@ -4,8 +4,9 @@
  * the stream keeps 65 minutes of them on disk, so any controller (and one that just
  * restarted) answers `paas ps` and `paas metrics` from the same data.
  */
-import { DeliverPolicy, DiscardPolicy, JSONCodec, RetentionPolicy, StorageType, type NatsConnection, type StreamConfig } from 'nats';
+import { DeliverPolicy, DiscardPolicy, JSONCodec, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
 import { errorMessage, metricMessage, metricSubjects, type DynoSample, type Logger, type MetricMessage } from '../../shared';
+import { ensureStream, readStored } from '../jetstream-streams';
 
 export const METRICS_STREAM = 'PAAS_METRICS';
 const KEEP_MINUTES = 65;
@@ -18,8 +19,7 @@ export class MetricsStore {
   ) {}
 
   static async open(nc: NatsConnection, log: Logger): Promise<MetricsStore> {
-    const jsm = await nc.jetstreamManager();
-    const config: Partial<StreamConfig> = {
+    await ensureStream(nc, {
       name: METRICS_STREAM,
       subjects: [metricSubjects.all],
       retention: RetentionPolicy.Limits,
@@ -29,13 +29,7 @@ export class MetricsStore {
       // An hour of 10 s samples per process or router, with room for faster intervals.
       max_msgs_per_subject: 2_000,
       max_msg_size: 64 * 1024,
-    };
-    const exists = await jsm.streams.info(METRICS_STREAM).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await jsm.streams.update(METRICS_STREAM, config);
-    else await jsm.streams.add(config);
+    });
     return new MetricsStore(nc, log);
   }
 
@@ -60,21 +54,14 @@ export class MetricsStore {
   }
 
   private async read(filter: string, start: { deliver_policy?: DeliverPolicy; opt_start_time?: string }): Promise<MetricMessage[]> {
-    const jsm = await this.nc.jetstreamManager();
-    const info = await jsm.streams.info(METRICS_STREAM, { subjects_filter: filter });
-    const stored = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
-    if (stored === 0) return [];
-    const consumer = await this.nc.jetstream().consumers.get(METRICS_STREAM, { filterSubjects: filter, ...start });
-    const messages = await consumer.fetch({ max_messages: stored, expires: 1_000 });
     const out: MetricMessage[] = [];
-    for await (const m of messages) {
+    for (const m of (await readStored(this.nc, METRICS_STREAM, filter, start)).messages) {
       try {
         const parsed = metricMessage.safeParse(codec.decode(m.data));
         if (parsed.success) out.push(parsed.data);
       } catch (err) {
         this.log.debug('a stored metric is not JSON', { err: errorMessage(err) });
       }
-      if (m.info.pending === 0) break;
     }
     return out;
   }
