@@ -158,7 +158,7 @@ describe('paas ps, run, releases and hosts commands against a controller', () =>
     fails(dev.paas(['ps:stop', ...a]), /Missing 1 required arg/);
   });
 
-  test('run --detach starts run.NNNN; run without --detach, a bad size or a bad --env say what to do', async () => {
+  test('run --detach starts run.NNNN; --json without --detach, an unknown app, a bad size or a bad --env say what to do', async () => {
     const r = ok(dev.paas(['run', '--detach', '--size', 'standard-2x', '--env', 'STEP=1;MODE=a=b', 'node', 'migrate.js', ...a]));
     const name = /up, (run\.\d{4})/.exec(r.stderr)?.[1];
     assert.ok(name, r.stderr);
@@ -168,7 +168,8 @@ describe('paas ps, run, releases and hosts commands against a controller', () =>
     assert.match(ok(dev.paas(['ps', ...a])).stdout, new RegExp(`=== run: one-off processes\\n${name.replace('.', '\\.')} \\(standard-2x\\): requested .* waiting for a host`));
     const json = JSON.parse(ok(dev.paas(['run', '-d', '--json', 'true', ...a])).stdout) as { name: string; state: string };
     assert.equal(json.state, 'requested');
-    fails(dev.paas(['run', 'bash', ...a]), /not available yet\. Run it in the background instead: paas run --detach bash/);
+    fails(dev.paas(['run', '--json', 'bash', ...a]), /--json describes the dyno a detached run starts: use it with --detach/);
+    fails(dev.paas(['run', 'bash', '-a', 'nope']), /Couldn't find that app/);
     fails(dev.paas(['run', '-d', '--size', 'huge', 'ls', ...a]), /Unknown size huge/);
     fails(dev.paas(['run', '-d', '--env', 'NOEQUALS', 'ls', ...a]), /Invalid --env entry "NOEQUALS"/);
     fails(dev.paas(['run', '-d', 'ls', '-a', 'nope']), /Couldn't find that app/);

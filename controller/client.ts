@@ -131,7 +131,9 @@ export interface RecordedJob {
 export interface OneOffCreated extends DynoInfo {
   app: string;
   command: string;
-  attach: false;
+  attach: boolean;
+  /** Attached runs: the WebSocket that is the process's terminal (see controller/attach). */
+  attach_url?: string;
 }
 export interface HostInfo {
   id: string;
@@ -303,6 +305,20 @@ export class ControllerClient {
   /** A detached one-off process (`paas run --detach`). */
   runDetached(app: string, command: string, options: { size?: string; env?: Record<string, string> } = {}) {
     return this.request<OneOffCreated>('POST', `/apps/${encodeURIComponent(app)}/dynos`, { command, ...options });
+  }
+  /** A one-off that waits for a terminal: open `attachUrl(created)` to be it (cli/attach-terminal.ts). */
+  runAttached(app: string, command: string, options: { size?: string; env?: Record<string, string> } = {}) {
+    return this.request<OneOffCreated>('POST', `/apps/${encodeURIComponent(app)}/dynos`, { command, attach: true, ...options });
+  }
+  /** The attach WebSocket's address at this client's API (the answer's own host may be an internal name). */
+  attachUrl(created: OneOffCreated, tty: { rows: number; cols: number } | null): { url: string; headers: Record<string, string> } {
+    const url = new URL(new URL(created.attach_url ?? '', this.baseUrl).pathname, this.baseUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (tty) {
+      url.searchParams.set('rows', String(tty.rows));
+      url.searchParams.set('cols', String(tty.cols));
+    }
+    return { url: url.toString(), headers: this.token ? { Authorization: `Bearer ${this.token}` } : {} };
   }
   deploys(app: string) {
     return this.request<DeployInfo[]>('GET', `/apps/${encodeURIComponent(app)}/deploys`);

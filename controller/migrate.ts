@@ -11,6 +11,7 @@ import * as m003 from './migrations/003-build-records';
 import * as m004 from './migrations/004-deploys-hosts-one-offs';
 import * as m005 from './migrations/005-certs';
 import * as m006 from './migrations/006-log-drains';
+import * as m007 from './migrations/007-one-off-attach';
 
 const MIGRATIONS = [
   { name: '001-initial', ...m001 },
@@ -19,6 +20,7 @@ const MIGRATIONS = [
   { name: '004-deploys-hosts-one-offs', ...m004 },
   { name: '005-certs', ...m005 },
   { name: '006-log-drains', ...m006 },
+  { name: '007-one-off-attach', ...m007 },
 ];
 
 export async function migrate(sequelize: Sequelize): Promise<string[]> {

@@ -111,6 +111,8 @@ export class OneOffRequestRow extends Model<InferAttributes<OneOffRequestRow>, I
   declare userId: number | null;
   /** The scheduler has reported the job: it is no longer waiting for a host. */
   declare placed: CreationOptional<boolean>;
+  /** Attached (`paas run` with a terminal): the command runs once the user's terminal is there. */
+  declare attach: CreationOptional<boolean>;
   declare createdAt: CreationOptional<Date>;
 }
 
@@ -302,6 +304,7 @@ export function defineModels(sequelize: Sequelize): void {
       env: { type: DataTypes.TEXT, allowNull: false },
       userId: { type: DataTypes.INTEGER, allowNull: true },
       placed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      attach: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       createdAt: DataTypes.DATE,
     },
     { sequelize, tableName: 'one_off_requests' },

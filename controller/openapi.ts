@@ -63,7 +63,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/apps/{app}/formation', summary: 'process counts and sizes' },
   { method: 'patch', path: '/apps/{app}/formation', summary: 'scale process types', body: updateFormation, idempotent: true },
   { method: 'get', path: '/apps/{app}/dynos', summary: "the app's processes (dynos), one-offs waiting for a host included" },
-  { method: 'post', path: '/apps/{app}/dynos', summary: 'start a detached one-off process (run.NNNN)', body: runDyno, idempotent: true },
+  { method: 'post', path: '/apps/{app}/dynos', summary: 'start a one-off process (run.NNNN): detached (output to the log), or attached (`attach: true`: open the answer\'s attach_url as a WebSocket, with the same Authorization, to be its terminal)', body: runDyno, idempotent: true },
   { method: 'delete', path: '/apps/{app}/dynos', summary: 'restart every process of the app' },
   { method: 'get', path: '/apps/{app}/dynos/{dyno}', summary: 'one process (web.2, run.4821)' },
   { method: 'delete', path: '/apps/{app}/dynos/{dyno}', summary: 'restart one process (web.2) or every process of a type (web)' },

@@ -13,6 +13,7 @@ import { LogStore } from './logs/log-store';
 import { MetricsStore } from './metrics/metrics-store';
 import { createApi, listen } from './server';
 
+import { serveAttachUpgrades } from './attach/attach-server';
 export interface ControllerOptions {
   dataDir: string;
   databaseUrl?: string;
@@ -61,6 +62,8 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
   if (o.nc) hosts.watch(o.nc, o.log.child('hosts'));
   const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir, logs, metrics, drains });
   const { server, port } = await listen(api, o.port, o.bindAddress);
+  // `paas run`'s terminals: WebSockets beside the API, relayed to the dyno's host over NATS.
+  const stopAttach = serveAttachUpgrades(server, { nc: o.nc, log: o.log.child('attach') });
   // Relaying what a previous run left unpublished starts once the API is up (the relay
   // needs nothing from it; a write's own relay starts at its commit either way).
   outbox.start();
@@ -73,6 +76,7 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
     port,
     sequelize,
     async close() {
+      stopAttach();
       await closeServer(server);
       await drains?.stop();
       await outbox.stop();

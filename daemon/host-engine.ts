@@ -34,7 +34,7 @@ export interface HostAgent {
 export function startHostAgent(config: PaasConfig, engine: EngineApi, nc: NatsConnection, stops: StopSteps, log: Logger): HostAgent {
   const address = config.hostAddress ?? engine.bridgeAddress;
   const subnet = parseCidr(config.bridgeCidr).subnet;
-  const agent = startAgent({ engine, nc, hostId: config.hostId, address, subnet, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs, metricsIntervalMs: config.metricsIntervalMs });
+  const agent = startAgent({ engine, nc, hostId: config.hostId, address, subnet, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs, metricsIntervalMs: config.metricsIntervalMs, attachWaitMs: config.attachWaitMs });
   stops.push(() => agent.stop());
   return { agent, address, subnet };
 }

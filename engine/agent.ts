@@ -18,6 +18,7 @@ import { publishCrash, sampleJobMetrics } from './agent-metrics';
 import { ensureJobImage } from './agent-pull';
 import { lines, shippedPaasLines, OOM_REASON, type StateWord } from './agent-state-lines';
 import { exitedToRemove } from './agent-retention';
+import { serveAttach } from './agent-attach';
 
 export interface AgentOptions {
   engine: EngineApi;
@@ -39,6 +40,8 @@ export interface AgentOptions {
   healthCheckWaitMs?: number;
   /** How long an ended one-off's container stays so its last lines are forwarded (default 1 s). */
   oneOffLingerMs?: number;
+  /** How long an attached one-off waits for its terminal (default 60 s, then R13). */
+  attachWaitMs?: number;
 }
 
 export interface AgentHandle {
@@ -56,6 +59,8 @@ interface JobRecord {
   stopping?: boolean;
   /** Found running by a restarted agent: its starting → up was logged before. */
   adopted?: boolean;
+  /** An attached one-off's command ended with this status (its container's own is the holder's). */
+  attachedExit?: number | null;
 }
 
 export function startAgent(o: AgentOptions): AgentHandle {
@@ -150,7 +155,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
     // A stop asked for: stopJob writes the exit and then the state change, in that order
     // (from here the two could interleave with it), and publishes 'down'.
     if (rec.stopping) return;
-    paasLine(c, lines.exited(c.exitCode));
+    paasLine(c, lines.exited(rec.attachedExit !== undefined ? rec.attachedExit : c.exitCode));
     const from: StateWord = rec.state === 'up' ? 'up' : 'starting';
     if (isOneOff(c)) {
       paasLine(c, lines.stateChanged(from, 'complete'));
@@ -202,6 +207,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
           rec.state = 'up';
           paasLine(c, lines.stateChanged('starting', 'up'));
           changed(c);
+          if (job.attach) attached.waiting(c);
         }
         return info(c);
       }
@@ -242,6 +248,23 @@ export function startAgent(o: AgentOptions): AgentHandle {
       return down;
     });
 
+  // Attached one-offs end when their command does: the holder goes, and the exit listener
+  // above says the command's status and completes the dyno as for any one-off.
+  const attached = serveAttach({
+    engine,
+    nc,
+    hostId,
+    log: log.child('attach'),
+    waitMs: o.attachWaitMs,
+    end: (c, code, why) =>
+      locks.run(c.id, async () => {
+        const rec = record(c.id);
+        rec.attachedExit = code;
+        if (why) paasLine(c, why, 'stderr');
+        if ((await engine.inspect(c.id))?.state === 'running') await engine.stop(c.id, 0, { allProcesses: true });
+      }),
+  });
+
   const listJobs = async (): Promise<JobInfo[]> => (await engine.list()).filter(isJob).map(info);
 
   const subs: Subscription[] = [
@@ -277,6 +300,8 @@ export function startAgent(o: AgentOptions): AgentHandle {
       if (c.state === 'running') {
         known.set(c.id, { state: isOneOff(c) ? 'up' : 'starting', adopted: true });
         if (!isOneOff(c)) void checkReadiness(c).catch((err) => log.error('readiness check failed', { id: c.id, err }));
+        // Its terminal went with the agent before; nobody can reach it now, so R13 ends it.
+        else attached.waiting(c);
       } else if (isOneOff(c) && c.state === 'stopped') {
         await removeEnded(c.id).catch((err) => log.warn('could not remove an ended one-off', { id: c.id, err }));
       }
@@ -291,6 +316,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
     async stop() {
       stopLogs();
       stopMetrics();
+      attached.stop();
       clearInterval(timer);
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -17,6 +17,14 @@ export const LABEL_MEMORY = 'io.paas.memory-bytes';
 /** The health check as JSON ({path, timeoutMs?, attempts?}). */
 export const LABEL_HEALTH_CHECK = 'io.paas.health-check';
 export const LABEL_STOP_GRACE = 'io.paas.stop-grace-ms';
+/** An attached one-off's command (JSON argv), run once its terminal is attached. */
+export const LABEL_ATTACH_CMD = 'io.paas.attach-cmd';
+
+/**
+ * What an attached one-off's container runs while it waits for its terminal and while the
+ * command runs beside it: nothing, with only a shell and sleep from the image.
+ */
+export const ATTACH_HOLDER = ['/bin/sh', '-c', 'while :; do sleep 3600; done'];
 
 /** Docker's default cpu.shares: the weight of one CPU's worth. */
 const SHARES_PER_CPU = 1024;
@@ -38,13 +46,14 @@ export function jobContainerSpec(job: JobSpec): ContainerSpec {
   }
   if (job.dyno) labels[LABEL_DYNO] = job.dyno;
   if (job.oneOff) labels[LABEL_ONE_OFF] = 'true';
+  if (job.attach && job.cmd) labels[LABEL_ATTACH_CMD] = JSON.stringify(job.cmd);
   if (job.healthCheck) labels[LABEL_HEALTH_CHECK] = JSON.stringify(job.healthCheck);
   if (job.stopGraceMs !== undefined) labels[LABEL_STOP_GRACE] = String(job.stopGraceMs);
   env.DYNO ??= job.dyno ?? `${job.processType}.${job.id}`;
   const spec: ContainerSpec = {
     id: job.id,
     image: job.image,
-    cmd: job.cmd,
+    cmd: job.attach && job.cmd ? ATTACH_HOLDER : job.cmd,
     // A process without a SIGTERM handler must still stop on SIGTERM, as on Heroku (see ContainerSpec.init).
     init: true,
     env,
@@ -66,6 +75,18 @@ export function isJob(c: ContainerInfo): boolean {
 
 export function isOneOff(c: ContainerInfo): boolean {
   return c.labels[LABEL_ONE_OFF] === 'true';
+}
+
+/** The command an attached one-off runs once its terminal is there; undefined for other jobs. */
+export function attachCommand(c: ContainerInfo): string[] | undefined {
+  const v = c.labels[LABEL_ATTACH_CMD];
+  if (!v) return undefined;
+  try {
+    const argv = JSON.parse(v) as unknown;
+    return Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string') ? (argv as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function jobPort(c: ContainerInfo): number | undefined {

@@ -29,9 +29,9 @@ test('exec keeps the container process spec and overrides argv, env, user, cwd',
 
 test('the TTY wrapper quotes every argument for script -c', () => {
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
-  const args = ttyWrapper('/usr/sbin/runc', ['exec', '--process', '/p q.json', "id'; rm -rf /"], { rows: 5, cols: 7 });
+  const args = ttyWrapper('/usr/sbin/runc', ['exec', '--process', '/p q.json', "id'; rm -rf /"], { rows: 5, cols: 7 }, '/d/exec 1.tty');
   assert.deepEqual(args.slice(0, 5), ['-q', '-e', '-E', 'never', '-c']);
-  assert.equal(args[5], `stty rows 5 cols 7 2>/dev/null; exec '/usr/sbin/runc' 'exec' '--process' '/p q.json' 'id'\\''; rm -rf /'`);
+  assert.equal(args[5], `stty rows 5 cols 7 2>/dev/null; tty > '/d/exec 1.tty'; exec '/usr/sbin/runc' 'exec' '--process' '/p q.json' 'id'\\''; rm -rf /'`);
 });
 
 test('signals by name or number', () => {

@@ -55,36 +55,69 @@ export function execProcess(base: OciProcess, argv: string[], o: Pick<ContainerE
   return p;
 }
 
-/** The `script` invocation that gives the runtime a terminal of the given size. */
-export function ttyWrapper(runtimePath: string, args: string[], size: { rows: number; cols: number }): string[] {
+/**
+ * The `script` invocation that gives the runtime a terminal of the given size. The
+ * terminal's name goes to `ttyNameFile`: a resize sets that terminal's size, the kernel
+ * sends the runtime SIGWINCH, and the runtime copies the size to the container's.
+ */
+export function ttyWrapper(runtimePath: string, args: string[], size: { rows: number; cols: number }, ttyNameFile: string): string[] {
   // The runtime copies its own terminal's size to the container's: make them agree.
-  const command = `stty rows ${size.rows} cols ${size.cols} 2>/dev/null; exec ${[runtimePath, ...args].map(shellQuote).join(' ')}`;
+  const command = `stty rows ${size.rows} cols ${size.cols} 2>/dev/null; tty > ${shellQuote(ttyNameFile)}; exec ${[runtimePath, ...args].map(shellQuote).join(' ')}`;
   return ['-q', '-e', '-E', 'never', '-c', command, '/dev/null'];
 }
+
+/** Sets a terminal's size from outside (the kernel then signals its foreground process). */
+function setTerminalSize(ttyNameFile: string, size: { rows: number; cols: number }): Promise<void> {
+  return readFile(ttyNameFile, 'utf8').then(
+    (name) =>
+      new Promise<void>((resolve) => {
+        const tty = name.trim();
+        if (!/^\/dev\/pts\/\d+$/.test(tty)) return resolve();
+        const child = spawn('stty', ['-F', tty, 'rows', String(size.rows), 'cols', String(size.cols)], { stdio: 'ignore' });
+        child.once('error', () => resolve());
+        child.once('close', () => resolve());
+      }),
+    () => undefined, // not written yet: the process has not started; its size is the one asked at start
+  );
+}
+
+const clampSize = (size: { rows: number; cols: number }): { rows: number; cols: number } => ({
+  rows: Math.min(1000, Math.max(1, Math.floor(size.rows))),
+  cols: Math.min(1000, Math.max(1, Math.floor(size.cols))),
+});
 
 export async function execInContainer(manager: ContainerManager, id: string, argv: string[], o: ContainerExecOptions): Promise<number> {
   manager.running(id);
   const rt = manager.d.runtime;
   const size = o.tty ? (typeof o.tty === 'object' ? o.tty : { rows: 24, cols: 80 }) : undefined;
-  const tty = size && { rows: Math.max(1, Math.floor(size.rows)), cols: Math.max(1, Math.floor(size.cols)) };
+  const tty = size && clampSize(size);
   const config = JSON.parse(await readFile(join(manager.d.paths.bundle(id), 'config.json'), 'utf8')) as { process: OciProcess };
-  const specFile = join(manager.d.paths.dir(id), `exec-${randomBytes(6).toString('hex')}.json`);
+  const base = join(manager.d.paths.dir(id), `exec-${randomBytes(6).toString('hex')}`);
+  const specFile = `${base}.json`;
+  const ttyNameFile = `${base}.tty`;
   await writeFile(specFile, JSON.stringify(execProcess(config.process, argv, o, tty)));
+  if (tty) o.onTerminal?.({ resize: (next) => setTerminalSize(ttyNameFile, clampSize(next)) });
   try {
-    return await runExec(rt.path, rt.args('exec', '--process', specFile, id), o, tty);
+    return await runExec(rt.path, rt.args('exec', '--process', specFile, id), o, tty && { size: tty, nameFile: ttyNameFile });
   } finally {
-    await rm(specFile, { force: true });
+    await Promise.all([rm(specFile, { force: true }), rm(ttyNameFile, { force: true })]);
   }
 }
 
-async function runExec(runtimePath: string, args: string[], o: ContainerExecOptions, tty: { rows: number; cols: number } | undefined): Promise<number> {
+async function runExec(
+  runtimePath: string,
+  args: string[],
+  o: ContainerExecOptions,
+  tty: { size: { rows: number; cols: number }; nameFile: string } | undefined,
+): Promise<number> {
   // Own process group: an abort signals the runtime (which passes it to the process) and script together.
   const child = tty
-    ? spawn('script', ttyWrapper(runtimePath, args, tty), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh' }, detached: true })
+    ? spawn('script', ttyWrapper(runtimePath, args, tty.size, tty.nameFile), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh' }, detached: true })
     : spawn(runtimePath, args, { stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
   const stderr = o.stderr ?? o.stdout;
-  child.stdout!.on('data', (c: Buffer) => o.stdout.write(c));
-  child.stderr!.on('data', (c: Buffer) => stderr.write(c));
+  // Piped: a reader that cannot keep up (an attached terminal far away) pauses the process's output.
+  child.stdout!.pipe(o.stdout, { end: false });
+  child.stderr!.pipe(stderr, { end: false });
   if (child.stdin) {
     child.stdin.on('error', () => undefined);
     // On a terminal, end of input is a byte (Ctrl-D) the caller sends; closing script's

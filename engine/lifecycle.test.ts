@@ -167,6 +167,25 @@ test('container lifecycle', { skip, timeout: 300_000 }, async (t) => {
       keys.write('exit 9\n');
       assert.equal(await shellDone, 9);
       assert.match(shell.text(), /typed-42/);
+
+      // A resize reaches the running process (SIGWINCH) and its terminal (stty size).
+      const keys2 = new PassThrough();
+      const sized = collector();
+      let terminal: { resize(size: { rows: number; cols: number }): Promise<void> } | undefined;
+      const sizedDone = engine.exec(id, ['/bin/bash', '-c', 'trap "echo winched" WINCH; echo ready; while read -r l; do [ "$l" = q ] && break; stty size; done'], {
+        tty: { rows: 10, cols: 20 },
+        stdin: keys2,
+        stdout: sized.stream,
+        onTerminal: (t) => (terminal = t),
+      });
+      await pollFor(async () => (sized.text().includes('ready') ? true : undefined), 10_000);
+      await terminal!.resize({ rows: 40, cols: 132 });
+      await pollFor(async () => (sized.text().includes('winched') ? true : undefined), 5_000);
+      keys2.write('size\n');
+      await pollFor(async () => (sized.text().includes('40 132') ? true : undefined), 5_000);
+      keys2.write('q\n');
+      assert.equal(await sizedDone, 0);
+      assert.match(sized.text(), /winched[\s\S]*40 132/);
       await engine.stop(id, 0);
       await engine.remove(id);
     });

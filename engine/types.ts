@@ -212,6 +212,8 @@ export interface ContainerExecOptions {
   stderr?: Writable;
   /** Kills the process (SIGKILL) when aborted. */
   signal?: AbortSignal;
+  /** With a TTY: called before the process starts, with a way to resize its terminal later. */
+  onTerminal?: (terminal: { resize(size: { rows: number; cols: number }): Promise<void> }) => void;
 }
 
 export interface AttachOptions {

@@ -423,7 +423,7 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
   const oneOffSpec = (d: DesiredApp, run: OneOffRequest): JobSpec | undefined => {
     const spec = specFor(d, 'run', run.dyno, run.command, run.size, run.env, true);
     // The controller names the job: it finds the process it asked for under this id.
-    return spec && { ...spec, id: run.id, processType: run.dyno.split('.')[0] || 'run' };
+    return spec && { ...spec, id: run.id, processType: run.dyno.split('.')[0] || 'run', ...(run.attach ? { attach: true } : {}) };
   };
 
   const reconcile = (): Promise<void> => {

@@ -52,6 +52,8 @@ const schema = z.object({
   PAAS_STOP_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
   /** How often hosts sample their processes' memory and CPU and routers publish request counts. */
   PAAS_METRICS_INTERVAL_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+  /** How long an attached one-off (`paas run`) waits for its terminal before R13 ends it. */
+  PAAS_ATTACH_WAIT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   PAAS_DEFAULT_MEMORY_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   /** New processes a deploy starts ahead of the ones up: empty = the whole formation (preboot), 1 = one by one. */
   PAAS_DEPLOY_BATCH_SIZE: z.coerce.number().int().positive().optional(),
@@ -105,6 +107,7 @@ export interface PaasConfig {
   bootTimeoutMs: number;
   stopGraceMs: number;
   metricsIntervalMs: number;
+  attachWaitMs: number;
   defaultMemoryBytes: number;
   deployBatchSize?: number;
   deployTimeoutMs: number;
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     bootTimeoutMs: c.PAAS_BOOT_TIMEOUT_MS,
     stopGraceMs: c.PAAS_STOP_GRACE_MS,
     metricsIntervalMs: c.PAAS_METRICS_INTERVAL_MS,
+    attachWaitMs: c.PAAS_ATTACH_WAIT_MS,
     defaultMemoryBytes: c.PAAS_DEFAULT_MEMORY_BYTES,
     deployBatchSize: c.PAAS_DEPLOY_BATCH_SIZE,
     deployTimeoutMs: c.PAAS_DEPLOY_TIMEOUT_MS,

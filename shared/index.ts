@@ -7,3 +7,4 @@ export * from './nats';
 export * from './subjects';
 export * as heroku from './heroku-output';
 export * from './metrics';
+export * from './attach-protocol';

@@ -4,6 +4,7 @@
  * malformed message is rejected where it arrives, never half-used.
  */
 import { z } from 'zod';
+import { attachRequest } from './attach-protocol';
 
 /** What the scheduler asks a host's engine to run: one process of one release. */
 export const jobSpec = z.object({
@@ -30,6 +31,11 @@ export const jobSpec = z.object({
     .optional(),
   /** A one-off process (`paas run`): no readiness, never restarted, removed from the host when it ends. */
   oneOff: z.boolean().optional(),
+  /**
+   * An attached one-off (`paas run` with a terminal): the container waits, and `cmd` runs
+   * only once the user's terminal is attached (jobs.attach), so no output is lost before.
+   */
+  attach: z.boolean().optional(),
   /** SIGTERM → SIGKILL window when the job is stopped (default 30 s, Heroku's). */
   stopGraceMs: z.number().int().nonnegative().optional(),
   /** Where a host that lacks `image` pulls it from: a full registry reference (host:port/repo:tag). */
@@ -143,4 +149,6 @@ export const subjects = {
   jobStart: { name: (hostId: string) => `paas.engine.${hostId}.jobs.start`, schema: jobSpec },
   jobStop: { name: (hostId: string) => `paas.engine.${hostId}.jobs.stop`, schema: jobStopRequest },
   jobList: { name: (hostId: string) => `paas.engine.${hostId}.jobs.list`, schema: z.object({}) },
+  /** controller → engine of one host (request/reply): start an attached one-off's command, its bytes on paas.attach.<session>.* */
+  jobAttach: { name: (hostId: string) => `paas.engine.${hostId}.jobs.attach`, schema: attachRequest },
 } as const;

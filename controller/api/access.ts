@@ -17,11 +17,16 @@ function tokenFrom(header: string | undefined): string | undefined {
 }
 
 export async function authenticate(ctx: Ctx, next: Next): Promise<void> {
-  const token = tokenFrom(ctx.get('authorization') || undefined);
+  ctx.state.user = await userForAuthorization(ctx.get('authorization') || undefined);
+  await next();
+}
+
+/** The user an Authorization header names, or UnauthorizedError. */
+export async function userForAuthorization(header: string | undefined): Promise<User> {
+  const token = tokenFrom(header);
   const user = token ? await userForToken(token) : null;
   if (!user) throw new UnauthorizedError();
-  ctx.state.user = user;
-  await next();
+  return user;
 }
 
 export function currentUser(ctx: Ctx): User {
@@ -40,8 +45,12 @@ export function requireAdmin(ctx: Ctx): User {
  * operator. An app the user may not see answers exactly like one that does not exist.
  */
 export async function appFor(ctx: Ctx): Promise<App> {
-  const user = currentUser(ctx);
-  const app = await App.findOne({ where: { name: ctx.params.app ?? '' } });
+  return appForUser(currentUser(ctx), ctx.params.app ?? '');
+}
+
+/** appFor outside a request's context (the attach WebSocket). */
+export async function appForUser(user: User, name: string): Promise<App> {
+  const app = await App.findOne({ where: { name } });
   if (app && (app.ownerId === user.id || user.isAdmin || (await Collaborator.findOne({ where: { appId: app.id, userId: user.id } })))) return app;
   throw new NotFoundError(`Couldn't find that app. Check the name with \`paas apps\`.`);
 }

@@ -16,6 +16,7 @@ import { sizeInput } from './formation';
 import { presentJob, presentOneOffRequest, presentUsage, type DynoView } from './presenters';
 import { DEFAULT_SIZE } from './sizes';
 import { parseBody } from './validate';
+import { attachPath } from '../attach/attach-path';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -27,8 +28,8 @@ export const runDyno = z
       .record(z.string(), z.string().max(32 * 1024))
       .refine((env) => Object.keys(env).every((k) => ENV_KEY.test(k)), { message: 'env names are letters, digits and underscores, not starting with a digit' })
       .optional(),
-    /** Interactive runs (a TTY attached) come with issue #9; only detached ones exist now. */
-    attach: z.literal(false).optional(),
+    /** Attached: the command waits for the user's terminal (a WebSocket to attach_url, see controller/attach). */
+    attach: z.boolean().optional(),
   })
   .strict();
 
@@ -165,7 +166,7 @@ export function dynoRoutes(router: Router<State>, s: ControllerServices): void {
     const id = `${app.name}-run-${dyno.slice(4)}-${crypto.randomBytes(5).toString('hex')}`;
     const row = await transaction(s.sequelize, async (t) => {
       const created = await OneOffRequestRow.create(
-        { id, appId: app.id, dyno, command: body.command, size: body.size ?? DEFAULT_SIZE, env: JSON.stringify(body.env ?? {}), userId: currentUser(ctx).id },
+        { id, appId: app.id, dyno, command: body.command, size: body.size ?? DEFAULT_SIZE, env: JSON.stringify(body.env ?? {}), userId: currentUser(ctx).id, attach: body.attach === true },
         { transaction: t },
       );
       await s.outbox.record(t, { subject: subjects.oneOffRequested, value: { app: app.name } });
@@ -174,7 +175,13 @@ export function dynoRoutes(router: Router<State>, s: ControllerServices): void {
       return created;
     });
     ctx.status = 201;
-    ctx.body = { ...presentOneOffRequest(row, app.name, app.releaseVersion), command: row.command, attach: false };
+    ctx.body = {
+      ...presentOneOffRequest(row, app.name, app.releaseVersion),
+      command: row.command,
+      attach: row.attach,
+      // Heroku's attach_url is a rendezvous address; ours is this API's WebSocket endpoint.
+      ...(row.attach ? { attach_url: `${ctx.protocol === 'https' ? 'wss' : 'ws'}://${ctx.host}${attachPath(app.name, dyno)}` } : {}),
+    };
   });
 }
 

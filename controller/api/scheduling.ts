@@ -70,6 +70,8 @@ export interface OneOffRequest {
   size: string;
   /** Extra env on top of the release's config (`paas run --env`). */
   env: Record<string, string>;
+  /** Runs once the user's terminal is attached (see engine/agent-attach.ts). */
+  attach?: boolean;
 }
 
 /** A host as the scheduler needs it from the controller: what operators decided about it. */
@@ -106,7 +108,7 @@ async function desiredState(app: App): Promise<DesiredApp> {
         : null,
     previousVersion: release ? await previousSucceeded(app.id, release.version) : null,
     formation: formation.map((f) => ({ type: f.type, quantity: f.quantity, size: f.size })),
-    oneOffs: oneOffs.map((o) => ({ id: o.id, dyno: o.dyno, command: o.command, size: o.size, env: JSON.parse(o.env) as Record<string, string> })),
+    oneOffs: oneOffs.map((o) => ({ id: o.id, dyno: o.dyno, command: o.command, size: o.size, env: JSON.parse(o.env) as Record<string, string>, ...(o.attach ? { attach: true } : {}) })),
   };
 }
 
