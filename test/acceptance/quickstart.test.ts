@@ -250,6 +250,11 @@ function typed(line: string, c: Context): string {
 
 const readme = quickstartLines();
 
+// Without containers too (not root): a README edit without its check fails here first.
+test('every line of the README quickstart has a check here, in the same order', () => {
+  assert.deepEqual(readme.map(commandOf), STEPS.map((s) => s.command));
+});
+
 describe('the README quickstart, line by line, as a new user types it', { skip: !isRoot && 'needs root: runs real containers' }, () => {
   const c = {} as Context;
   let failed: string | undefined;
@@ -274,10 +279,6 @@ describe('the README quickstart, line by line, as a new user types it', { skip: 
     await removeBridge(BRIDGE, parseCidr(CIDR)).catch(() => undefined);
     assert.equal(code, 0, 'paas up exits cleanly on Ctrl-C');
     for (const dir of [c.settings?.dataDir, c.user?.home]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  test('every line of the README quickstart has a check here, in the same order', () => {
-    assert.deepEqual(readme.map(commandOf), STEPS.map((s) => s.command));
   });
 
   readme.forEach((line, i) => {
