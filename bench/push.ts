@@ -90,7 +90,7 @@ export async function benchPush(): Promise<BenchResult[]> {
     const repo = sampleRepo(user, 'node-hello');
     // The app says which commit it runs, so the router's answer shows the new release.
     const server = path.join(repo, 'server.js');
-    fs.writeFileSync(server, fs.readFileSync(server, 'utf8').replace('Hello from node-hello', "Hello from node-hello ${require('fs').readFileSync(__dirname + '/rev.txt', 'utf8').trim()}"));
+    fs.writeFileSync(server, fs.readFileSync(server, 'utf8').replace('from node-hello (', "from node-hello ${require('fs').readFileSync(__dirname + '/rev.txt', 'utf8').trim()} ("));
     commitRev(user, repo, 'rev-1');
     if (user.paas(['apps:create', 'bench'], repo).status !== 0) throw new Error('apps:create failed');
     // The stack is bootstrapped once per host (cached); warming it is not the app's build.

@@ -1,23 +1,9 @@
 import { Command, Flags } from '@oclif/core';
-import { createInterface } from 'node:readline/promises';
 import { ControllerClient } from '../../controller';
 import { errorMessage } from '../../shared';
 import { DEFAULT_API } from '../base';
 import { readCredentials, writeCredentials } from '../credentials';
-
-async function ask(question: string, hidden = false): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
-  if (hidden && process.stdin.isTTY) {
-    // Do not echo the password.
-    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-      if (s.includes(question)) process.stderr.write(s);
-    };
-  }
-  const answer = await rl.question(question);
-  rl.close();
-  if (hidden && process.stdin.isTTY) process.stderr.write('\n');
-  return answer.trim();
-}
+import { openPrompt } from '../prompt';
 
 export default class Login extends Command {
   static override description = 'log in with your email and password; the token is saved for the CLI and git';
@@ -31,8 +17,16 @@ export default class Login extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(Login);
     const api = (flags.api ?? readCredentials()?.api ?? DEFAULT_API).replace(/\/+$/, '');
-    const email = flags.email ?? (await ask('Email: '));
-    const password = flags.password ?? (await ask('Password: ', true));
+    let { email, password } = flags;
+    if (email === undefined || password === undefined) {
+      const prompt = openPrompt();
+      email ??= await prompt.ask('Email: ');
+      if (email) password ??= await prompt.ask('Password: ', true);
+      prompt.close();
+    }
+    if (!email || password === undefined) {
+      this.error(`No ${email ? 'password' : 'email'} was given. Type it at the prompt, or pass --email and PAAS_PASSWORD.`, { exit: 1 });
+    }
     try {
       const { token } = await new ControllerClient(api).login(email, password);
       writeCredentials({ api, email, token });

@@ -56,6 +56,22 @@ describe('paas CLI against a controller', () => {
     assert.deepEqual([me.email, me.admin, me.api, me.token], ['dev@example.com', false, url, undefined]);
   });
 
+  test('login reads the email and password at its prompts, also when both are piped in at once', () => {
+    const piped = newUser();
+    const login = (input: string) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'paas'), 'login', '--api', url], { env: { ...process.env, HOME: piped.home }, input, encoding: 'utf8' });
+    const ok = login('dev@example.com\ncorrect horse battery\n');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /Email: Password: /);
+    assert.equal(ok.stdout.trim(), 'Logged in as dev@example.com');
+    assert.doesNotMatch(ok.stdout + ok.stderr, /correct horse/);
+    assert.equal(piped.paas(['auth:whoami']).stdout.trim(), 'dev@example.com');
+    const short = login('dev@example.com\n');
+    assert.notEqual(short.status, 0, 'the input ended before the password');
+    assert.match(oneLine(short.stderr), /No password was given\. Type it at the prompt, or pass --email and PAAS_PASSWORD/);
+    fs.rmSync(piped.home, { recursive: true, force: true });
+  });
+
   test('apps:create, apps, and errors for bad names or a missing app', () => {
     assert.equal(user.paas(['apps:create', 'clitest']).status, 0);
     assert.match(user.paas(['apps']).stdout, /clitest/);

@@ -102,6 +102,8 @@ export async function startPaas(s: PaasSettings): Promise<RunningPaas> {
 
 export interface Cli {
   home: string;
+  /** The environment the user's commands run with (HOME, git identity, no git prompts). */
+  env: NodeJS.ProcessEnv;
   paas(args: string[], cwd?: string, env?: Record<string, string>): { status: number | null; stdout: string; stderr: string };
   /**
    * The same, without blocking the test's event loop: for commands that wait on what the
@@ -121,6 +123,7 @@ export function newUser(): Cli {
   };
   return {
     home,
+    env,
     paas: (args, cwd = home, extra = {}) => run(process.execPath, [BIN, ...args], cwd, extra),
     paasAsync: (args, cwd = home) =>
       new Promise((resolve) => {
