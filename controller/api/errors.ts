@@ -4,6 +4,7 @@
  */
 import type { Next } from 'koa';
 import { PaasError, type Logger } from '../../shared';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../db-errors';
 import type { Ctx } from './context';
 
 export function errorHandler(log: Logger) {
@@ -11,9 +12,10 @@ export function errorHandler(log: Logger) {
     try {
       await next();
     } catch (err) {
-      const known = err instanceof PaasError ? err : fromHttpError(err);
+      const known = err instanceof PaasError ? err : (fromHttpError(err) ?? fromDatabaseOutage(err));
       const status = known?.status ?? (isSequelizeUnique(err) ? 409 : 500);
-      if (status >= 500) log.error('request failed', { err, path: ctx.path, requestId: ctx.state.requestId });
+      if (known?.code === 'database_unavailable') log.warn('request refused: the database is unavailable', { path: ctx.path, requestId: ctx.state.requestId, err: (err as Error).message });
+      else if (status >= 500) log.error('request failed', { err, path: ctx.path, requestId: ctx.state.requestId });
       ctx.status = status;
       ctx.body = {
         id: known?.code ?? (status === 409 ? 'conflict' : 'internal_error'),
@@ -31,6 +33,10 @@ export function errorHandler(log: Logger) {
 
 function isSequelizeUnique(err: unknown): boolean {
   return err instanceof Error && err.name === 'SequelizeUniqueConstraintError';
+}
+
+function fromDatabaseOutage(err: unknown): PaasError | undefined {
+  return isDatabaseUnavailable(err) ? new PaasError('database_unavailable', DATABASE_UNAVAILABLE, { status: 503, expose: true, retryable: true, cause: err }) : undefined;
 }
 
 /** koa's own errors (a body that is not JSON, one too large) carry a 4xx status. */
