@@ -139,7 +139,7 @@ describe('builder: build records, buildpack settings, sandbox, receive limits', 
     const hostPaths = [
       ...markers,
       settings.dataDir,
-      path.join(settings.dataDir, 'git', 'hello.git'),
+      path.join(settings.dataDir, 'git', `${(await admin.app('hello')).id}.git`),
       path.join(settings.dataDir, 'builder', 'cache', 'hello'),
       path.join(settings.dataDir, 'secrets', 'builder-hook-token'),
       '/tmp/buildpacks/../cache/../../' + settings.dataDir.replace(/^\//, ''),
@@ -214,7 +214,7 @@ describe('builder: build records, buildpack settings, sandbox, receive limits', 
     for (const p of hostile) assert.equal(await gitRequest(port, `${p}?service=git-receive-pack`, token).catch((err: Error) => `${err.message}\n${paas.output().slice(-3000)}`), 404, p);
     assert.deepEqual(listTree(reposDir), before, 'no request wrote anything');
 
-    await admin.createApp('foo');
+    const foo = await admin.createApp('foo');
     await admin.request('POST', '/users', { email: 'foobar@example.com', password: 'correct horse battery' });
     const other = newUser();
     const login = other.paas(['login', '--api', paas.api, '--email', 'foobar@example.com'], undefined, { PAAS_PASSWORD: 'correct horse battery' });
@@ -225,16 +225,17 @@ describe('builder: build records, buildpack settings, sandbox, receive limits', 
     for (const p of ['/foo.git/info/refs?service=git-receive-pack', '/foo.git/info/refs?service=git-upload-pack', '/fooba.git/info/refs?service=git-receive-pack', '/hello.git/git-receive-pack']) {
       assert.equal(await gitRequest(port, p, otherToken), 404, p);
     }
-    assert.ok(!fs.existsSync(path.join(reposDir, 'foo.git')), "foobar's user made no repository for foo");
+    assert.ok(!fs.existsSync(path.join(reposDir, `${foo.id}.git`)), "foobar's user made no repository for foo");
     fs.rmSync(other.home, { recursive: true, force: true });
   });
 
-  test('incoming objects are fsck-ed: .gitmodules with ../ names and .GIT paths are refused; a push creates no hook or config', () => {
+  test('incoming objects are fsck-ed: .gitmodules with ../ names and .GIT paths are refused; a push creates no hook or config', async () => {
     const repo = sampleRepo(user, 'shell-hello');
     assert.equal(user.paas(['apps:create', 'fsck'], repo).status, 0);
     // Make the repository exist (and see its hooks and config) with a harmless request.
     user.git(['ls-remote', 'paas'], repo);
-    const gitDir = path.join(settings.dataDir, 'git', 'fsck.git');
+    // Repositories are kept by app id (builder/repos.ts).
+    const gitDir = path.join(settings.dataDir, 'git', `${(await admin.app('fsck')).id}.git`);
     const hooksBefore = listTree(path.join(gitDir, 'hooks'));
     const configBefore = fs.readFileSync(path.join(gitDir, 'config'), 'utf8');
 
