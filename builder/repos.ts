@@ -1,5 +1,5 @@
 /**
- * The bare repositories of apps, one per app (by id) under the repos dir, each with the paas
+ * The bare repositories of apps, one per app (by id: app-dirs.ts) under the repos dir, each with the paas
  * pre-receive hook: the build runs while `git push` waits, so its log streams back as
  * `remote:` lines, and a failed build declines the push (the branch does not move).
  */
@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { appDir, type AppRef } from './app-dirs';
 
 const run = promisify(execFile);
 
@@ -21,29 +22,9 @@ export interface HookTarget {
   tokenFile: string;
 }
 
-/** An app as its repository knows it: by id on disk (stable across `paas apps:rename`), by name in its hook. */
-export interface RepoApp {
-  id: number;
-  name: string;
-}
-
-/**
- * `<id>.git`: the directory does not move when the app is renamed, and an app created
- * later under a destroyed one's name starts with an empty repository. (App names start
- * with a letter, so these never meet the `<name>.git` directories of older versions.)
- */
-export function repoDirName(app: RepoApp): string {
+/** The repository's directory name under the repos dir (the git server serves it by this path). */
+export function repoDirName(app: AppRef): string {
   return `${app.id}.git`;
-}
-
-export function repoPath(reposDir: string, app: RepoApp): string {
-  return path.join(reposDir, repoDirName(app));
-}
-
-/** A repository made by an older paas (named after the app) becomes the app's by id. */
-function adoptNamedRepo(reposDir: string, app: RepoApp, dir: string): void {
-  const named = path.join(reposDir, `${app.name}.git`);
-  if (!fs.existsSync(dir) && fs.existsSync(path.join(named, 'HEAD'))) fs.renameSync(named, dir);
 }
 
 /**
@@ -52,9 +33,8 @@ function adoptNamedRepo(reposDir: string, app: RepoApp, dir: string): void {
  * receive.maxInputSize: git-receive-pack then exits while node-git-server still writes
  * to it, and the unhandled EPIPE would take the daemon down.)
  */
-export async function ensureRepo(reposDir: string, app: RepoApp, hook: HookTarget, maxRepoBytes?: number): Promise<string> {
-  const dir = repoPath(reposDir, app);
-  adoptNamedRepo(reposDir, app, dir);
+export async function ensureRepo(reposDir: string, app: AppRef, hook: HookTarget, maxRepoBytes?: number): Promise<string> {
+  const dir = appDir(reposDir, app, '.git');
   if (!fs.existsSync(path.join(dir, 'HEAD'))) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     await run('git', ['init', '--bare', '--quiet', '--initial-branch=main', dir]);

@@ -34,6 +34,9 @@ export function appRoutes(router: Router<State>, s: ControllerServices): void {
     const { name } = parseBody(createApp, ctx.request.body);
     await assertNameFree(name);
     const app = await App.create({ name, ownerId: user.id });
+    // What the name may still hold (a renamed app's processes write under it until replaced) is not this app's.
+    await s.logs?.purge(name).catch((err: unknown) => s.log.warn('could not clear the log lines of a new app', { app: name, err: errorMessage(err) }));
+    await s.metrics?.purge(name).catch((err: unknown) => s.log.warn('could not clear the metrics of a new app', { app: name, err: errorMessage(err) }));
     ctx.status = 201;
     ctx.body = presentApp(app, s.urls, user.email);
   });
