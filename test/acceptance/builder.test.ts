@@ -22,7 +22,9 @@ const PUSHES_PER_HOUR = 8;
 /** A raw request to the git port: the path goes on the wire exactly as given. */
 function gitRequest(port: number, rawPath: string, token: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: rawPath, headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` } }, (res) => {
+    // A new connection each time: a kept-alive one the server closed while a synchronous CLI
+    // run blocked this event loop would be reused and fail with ECONNRESET (socket hang up).
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, agent: false, headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
