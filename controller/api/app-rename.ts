@@ -8,18 +8,19 @@
  * - routes: the routers drop OLD.<domain> and load NEW.<domain> (`app.renamed`);
  * - stored log lines move to the new name, metrics of the old name are dropped (the
  *   samples of the next 10 s arrive under the new one);
- * - running processes carry the name in their labels, $DYNO's neighbours and their log
- *   subject: they are restarted under the new name, web ones rolling (replacement up,
+ * - running processes carry the name in their labels, their job id (the container's host
+ *   name) and their log and metrics subjects: they are restarted under the new name, web ones rolling (replacement up,
  *   then the old one leaves the routers), so the app keeps serving; until then the
  *   scheduler and the controller know them as the app's by their job id.
  */
 import type Router from '@koa/router';
+import { UniqueConstraintError } from 'sequelize';
 import { errorMessage, subjects } from '../../shared';
 import { recordApiLines } from '../api-log';
 import { transaction } from '../db';
 import { App, User } from '../models';
 import { appForOwner, currentUser } from './access';
-import { assertNameFree, createApp } from './apps';
+import { assertNameFree, createApp, nameTaken } from './apps';
 import type { ControllerServices, State } from './context';
 import { presentApp } from './presenters';
 import { parseBody } from './validate';
@@ -35,6 +36,9 @@ export function appRenameRoutes(router: Router<State>, s: ControllerServices): v
       await transaction(s.sequelize, async (t) => {
         await App.update({ name }, { where: { id: app.id }, transaction: t });
         await s.outbox.record(t, { subject: subjects.appRenamed, value: { app: name, from } });
+      }).catch((err: unknown) => {
+        // Taken between the check and the update (the unique index decides): the same answer.
+        throw err instanceof UniqueConstraintError ? nameTaken(name) : err;
       });
       app.name = name;
       await moveNameKeyedData(s, from, name);

@@ -16,8 +16,10 @@ import { APP_NAME, APP_NAME_HELP, parseBody } from './validate';
 export const createApp = z.object({ name: z.string().regex(APP_NAME, APP_NAME_HELP) });
 
 /** Names are unique: apps:create and apps:rename refuse a taken one alike. */
+export const nameTaken = (name: string): ConflictError => new ConflictError(`Name ${name} is already taken. Choose another name.`, 'name_taken');
+
 export async function assertNameFree(name: string): Promise<void> {
-  if (await App.findOne({ where: { name } })) throw new ConflictError(`Name ${name} is already taken. Choose another name.`, 'name_taken');
+  if (await App.findOne({ where: { name } })) throw nameTaken(name);
 }
 
 export function appRoutes(router: Router<State>, s: ControllerServices): void {
