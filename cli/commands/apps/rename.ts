@@ -3,7 +3,7 @@ import { appFlags, BaseCommand } from '../../base';
 import { inGitRepo, repointRemotes } from '../../git';
 
 export default class AppsRename extends BaseCommand {
-  static override description = 'rename an app: its URL and git remote change, its config, releases and processes stay';
+  static override description = 'rename an app: its URL and git remote change, its config, releases and domains stay, its processes restart under the new name (web without downtime)';
   static override aliases = ['rename'];
   static override examples = ['$ paas apps:rename hello-world', '$ paas apps:rename hello-world -a hello'];
   static override args = { newname: Args.string({ description: 'new name of the app (lowercase letters, digits, dashes)', required: true }) };
