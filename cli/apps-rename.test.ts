@@ -81,7 +81,9 @@ describe('paas apps:rename against a controller', () => {
     fails(dev.paas(['apps:rename', 'taken', '-a', 'shop']), /Name taken is already taken\. Choose another name\./);
     fails(mate.paas(['apps:rename', 'mine-now', '-a', 'shop']), /Only the owner of shop can do that\./);
     fails(dev.paas(['apps:rename', 'whatever', '-a', 'nope']), /Couldn't find that app/);
-    fails(newUser().paas(['apps:rename', 'whatever', '-a', 'shop']), /paas login/);
+    const stranger = newUser();
+    fails(stranger.paas(['apps:rename', 'whatever', '-a', 'shop']), /paas login/);
+    fs.rmSync(stranger.home, { recursive: true, force: true });
     fails(dev.paas(['apps:rename']), /newname/i);
     assert.ok(JSON.parse(ok(dev.paas(['apps:info', '--json', '-a', 'shop'])).stdout), 'shop is still shop');
   });
