@@ -58,7 +58,8 @@ export async function runBuild(env: BuildEnvironment, req: BuildRequest): Promis
   fs.mkdirSync(logsDir, { recursive: true, mode: 0o700 });
   const spool = path.join(logsDir, `${build.id}.log`);
   const out = new BuildLog(req.output, spool);
-  const ws = await createWorkspace(path.join(env.dataDir, 'builder', 'builds'), path.join(env.dataDir, 'builder', 'cache'), app, build.id);
+  const { id: appId } = await env.client.app(app);
+  const ws = await createWorkspace(path.join(env.dataDir, 'builder', 'builds'), path.join(env.dataDir, 'builder', 'cache'), { id: appId, name: app }, build.id);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(buildTimeout(env)), env.buildTimeoutMs);
   const cancel = () => abort.abort(new PaasError('build_cancelled', 'The push was cancelled (the git client went away), so the build stopped. Push again to build.', { status: 499 }));

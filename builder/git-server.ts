@@ -13,7 +13,7 @@ import { Git, type PushData, type TagData } from 'node-git-server';
 import { ControllerClient } from '../controller';
 import { errorMessage, PaasError, type Logger } from '../shared';
 import { checkRepoSize, PushRateLimiter } from './push-limits';
-import { ensureRepo, type HookTarget } from './repos';
+import { ensureRepo, repoDirName, type HookTarget } from './repos';
 
 const GIT_PATH = /^\/([a-z][a-z0-9-]{1,29})\.git\/(info\/refs|git-receive-pack|git-upload-pack|HEAD)$/;
 
@@ -78,16 +78,17 @@ export function createGitGate(o: GitGateOptions): (req: http.IncomingMessage, re
       try {
         const client = new ControllerClient(o.controllerUrl, token);
         const account = await client.account();
-        await client.app(app);
+        const info = await client.app(app);
+        const repo = { id: info.id, name: info.name };
         const isPush = m[2] === 'git-receive-pack' && req.method === 'POST';
         if (isPush || /[?&]service=git-receive-pack(&|$)/.test(req.url ?? '')) {
           // The ref advertisement refuses early with a message git shows; the push itself counts.
           rate.check(app, account.email, isPush);
-          const dir = await ensureRepo(o.reposDir, app, o.hook, o.maxRepoBytes);
+          const dir = await ensureRepo(o.reposDir, repo, o.hook, o.maxRepoBytes);
           await checkRepoSize(dir, app, o.maxRepoBytes);
           o.onPusher?.(app, account.email);
         } else {
-          await ensureRepo(o.reposDir, app, o.hook, o.maxRepoBytes);
+          await ensureRepo(o.reposDir, repo, o.hook, o.maxRepoBytes);
         }
         if (isPush) {
           res.on('close', () => {
@@ -100,6 +101,8 @@ export function createGitGate(o: GitGateOptions): (req: http.IncomingMessage, re
           });
         }
         swallowRequestErrors(req, o.log, app);
+        // node-git-server finds the repository by the path: the app's, by id (repos.ts).
+        req.url = `/${repoDirName(repo)}/${m[2]}${(req.url ?? '').slice(pathname.length)}`;
         git.handle(req, res);
       } catch (err) {
         const status = err instanceof PaasError ? err.status : 500;

@@ -1,5 +1,5 @@
 /**
- * The bare repositories of apps, one per app under the repos dir, each with the paas
+ * The bare repositories of apps, one per app (by id: app-dirs.ts) under the repos dir, each with the paas
  * pre-receive hook: the build runs while `git push` waits, so its log streams back as
  * `remote:` lines, and a failed build declines the push (the branch does not move).
  */
@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { appDir, type AppRef } from './app-dirs';
 
 const run = promisify(execFile);
 
@@ -21,8 +22,9 @@ export interface HookTarget {
   tokenFile: string;
 }
 
-export function repoPath(reposDir: string, app: string): string {
-  return path.join(reposDir, `${app}.git`);
+/** The repository's directory name under the repos dir (the git server serves it by this path). */
+export function repoDirName(app: AppRef): string {
+  return `${app.id}.git`;
 }
 
 /**
@@ -31,8 +33,8 @@ export function repoPath(reposDir: string, app: string): string {
  * receive.maxInputSize: git-receive-pack then exits while node-git-server still writes
  * to it, and the unhandled EPIPE would take the daemon down.)
  */
-export async function ensureRepo(reposDir: string, app: string, hook: HookTarget, maxRepoBytes?: number): Promise<string> {
-  const dir = repoPath(reposDir, app);
+export async function ensureRepo(reposDir: string, app: AppRef, hook: HookTarget, maxRepoBytes?: number): Promise<string> {
+  const dir = appDir(reposDir, app, '.git');
   if (!fs.existsSync(path.join(dir, 'HEAD'))) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     await run('git', ['init', '--bare', '--quiet', '--initial-branch=main', dir]);
@@ -46,7 +48,8 @@ export async function ensureRepo(reposDir: string, app: string, hook: HookTarget
     '# Installed by paas: builds the pushed commit before the branch moves.',
     `export PAAS_BUILDER_URL=${shellQuote(hook.url)}`,
     `export PAAS_BUILDER_TOKEN_FILE=${shellQuote(hook.tokenFile)}`,
-    `export PAAS_APP=${shellQuote(app)}`,
+    // Rewritten on every request, so it names the app as it is called now.
+    `export PAAS_APP=${shellQuote(app.name)}`,
     ...(maxRepoBytes === undefined ? [] : [`export PAAS_MAX_REPO_BYTES=${maxRepoBytes}`]),
     `exec ${shellQuote(hook.nodePath)} ${shellQuote(hook.scriptPath)}`,
     '',

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { spawn } from 'node:child_process';
+import { appDir, type AppRef } from './app-dirs';
 
 const run = promisify(execFile);
 export const BUILD_UID = 1000;
@@ -25,7 +26,8 @@ export interface Workspace {
   cache: string;
 }
 
-export async function createWorkspace(buildsDir: string, cacheRoot: string, app: string, buildId: string): Promise<Workspace> {
+/** `app`: whose cache (kept by id, app-dirs.ts) the build gets. */
+export async function createWorkspace(buildsDir: string, cacheRoot: string, app: AppRef, buildId: string): Promise<Workspace> {
   const root = path.join(buildsDir, buildId);
   const ws: Workspace = {
     root,
@@ -33,7 +35,7 @@ export async function createWorkspace(buildsDir: string, cacheRoot: string, app:
     source: path.join(root, 'layer', 'app'),
     env: path.join(root, 'env'),
     work: path.join(root, 'work'),
-    cache: path.join(cacheRoot, app),
+    cache: appDir(cacheRoot, app),
   };
   for (const dir of [ws.source, ws.env, ws.work, ws.cache]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   fs.chmodSync(root, 0o700);

@@ -14,6 +14,7 @@ import { startEmbeddedNats, type EmbeddedNats } from '../daemon/nats-server';
 import { silentLogger } from '../shared';
 import { startControllerProcess, type ControllerProcess } from '../test/helpers/controller-process';
 import { newUser, type Cli } from '../test/helpers/paas';
+import { fails, ok } from '../test/helpers/cli-results';
 import { freePort } from '../test/helpers/ports';
 
 describe('paas certs commands against a controller', () => {
@@ -24,14 +25,6 @@ describe('paas certs commands against a controller', () => {
   const a = ['-a', 'shop'];
   const file = (name: string): string => path.join(dataDir, 'pem', name);
 
-  const ok = (r: { status: number | null; stdout: string; stderr: string }) => {
-    assert.equal(r.status, 0, r.stderr);
-    return r;
-  };
-  const fails = (r: { status: number | null; stderr: string }, message: RegExp) => {
-    assert.notEqual(r.status, 0, 'the command should fail');
-    assert.match(r.stderr.replace(/\s*\n\s*›\s*/g, ' '), message);
-  };
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-cli-certs-'));

@@ -12,6 +12,7 @@ import { startEmbeddedNats, type EmbeddedNats } from '../daemon/nats-server';
 import { silentLogger } from '../shared';
 import { startControllerProcess, type ControllerProcess } from '../test/helpers/controller-process';
 import { newUser, type Cli } from '../test/helpers/paas';
+import { fails, ok } from '../test/helpers/cli-results';
 import { freePort } from '../test/helpers/ports';
 
 describe('paas drains commands against a controller', () => {
@@ -21,14 +22,6 @@ describe('paas drains commands against a controller', () => {
   let dev: Cli;
   const a = ['-a', 'shop'];
 
-  const ok = (r: { status: number | null; stdout: string; stderr: string }) => {
-    assert.equal(r.status, 0, r.stderr);
-    return r;
-  };
-  const fails = (r: { status: number | null; stderr: string }, message: RegExp) => {
-    assert.notEqual(r.status, 0, 'the command should fail');
-    assert.match(r.stderr.replace(/\s*\n\s*›\s*/g, ' '), message);
-  };
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-cli-drains-'));

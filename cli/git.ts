@@ -26,3 +26,13 @@ export function setRemote(name: string, url: string): void {
   if (git(['remote', 'get-url', name]) !== undefined) execFileSync('git', ['remote', 'set-url', name, url]);
   else execFileSync('git', ['remote', 'add', name, url]);
 }
+
+/**
+ * Points every remote of this repository that names app `from` on `host` at `url` (the
+ * app's new git URL after `paas apps:rename`); returns the remotes it changed.
+ */
+export function repointRemotes(host: string, from: string, url: string): string[] {
+  const changed = [...paasRemotes(host)].filter(([, app]) => app === from).map(([name]) => name);
+  for (const name of changed) execFileSync('git', ['remote', 'set-url', name, url]);
+  return changed;
+}

@@ -15,6 +15,7 @@ import { startEmbeddedNats, type EmbeddedNats } from '../daemon/nats-server';
 import { silentLogger, subjects } from '../shared';
 import { startControllerProcess, type ControllerProcess } from '../test/helpers/controller-process';
 import { eventually, newUser, sleep, type Cli } from '../test/helpers/paas';
+import { fails, ok } from '../test/helpers/cli-results';
 import { freePort } from '../test/helpers/ports';
 
 /** Two hosts' heartbeats every second: node-1 with 3 jobs, node-2 with none. */
@@ -41,15 +42,6 @@ describe('paas ps, run, releases and hosts commands against a controller', () =>
   let version: number;
   const a = ['-a', 'clips'];
 
-  const fails = (r: { status: number | null; stderr: string }, message: RegExp) => {
-    assert.notEqual(r.status, 0, 'the command should fail');
-    // oclif wraps long errors over several ` ›   ` lines.
-    assert.match(r.stderr.replace(/\s*\n\s*›\s*/g, ' '), message);
-  };
-  const ok = (r: { status: number | null; stdout: string; stderr: string }) => {
-    assert.equal(r.status, 0, r.stderr);
-    return r;
-  };
 
   /**
    * The CLI runs synchronously and blocks this process's event loop, so the server may

@@ -191,6 +191,9 @@ export class ControllerClient {
   createApp(name: string) {
     return this.request<AppInfo>('POST', '/apps', { name });
   }
+  renameApp(name: string, newName: string) {
+    return this.request<AppInfo>('PATCH', `/apps/${encodeURIComponent(name)}`, { name: newName });
+  }
   destroyApp(name: string) {
     return this.request<AppInfo>('DELETE', `/apps/${encodeURIComponent(name)}`);
   }

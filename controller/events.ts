@@ -17,6 +17,7 @@ export type Event =
       subject: typeof subjects.formationUpdated | typeof subjects.routesChanged | typeof subjects.appDeleted | typeof subjects.oneOffRequested | typeof subjects.certsChanged;
       value: { app: string };
     }
+  | { subject: typeof subjects.appRenamed; value: { app: string; from: string } }
   | { subject: typeof subjects.dynosRestart; value: { app: string; type?: string; dyno?: string } }
   | { subject: typeof subjects.dynosStop; value: { app: string; dyno: string } }
   | { subject: typeof subjects.hostsChanged; value: { hostId: string } }

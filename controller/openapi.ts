@@ -45,6 +45,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/apps', summary: 'apps the user owns or collaborates on', paginated: true },
   { method: 'post', path: '/apps', summary: 'create an app', body: createApp },
   { method: 'get', path: '/apps/{app}', summary: 'an app' },
+  { method: 'patch', path: '/apps/{app}', summary: 'rename an app (owner only)', body: createApp },
   { method: 'delete', path: '/apps/{app}', summary: 'destroy an app (owner only)' },
   { method: 'get', path: '/apps/{app}/config-vars', summary: 'current config vars' },
   { method: 'patch', path: '/apps/{app}/config-vars', summary: 'set (string) or unset (null) config vars: one new release', body: patchConfig, idempotent: true },

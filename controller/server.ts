@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi';
 import { authenticate } from './api/access';
 import { accountRoutes, publicAccountRoutes } from './api/account';
 import { appRoutes } from './api/apps';
+import { appRenameRoutes } from './api/app-rename';
 import { buildRoutes } from './api/builds';
 import { configRoutes } from './api/config';
 import type { ControllerServices, Ctx, State } from './api/context';
@@ -67,6 +68,7 @@ export function createApi(s: ControllerServices): Koa<State> {
   authed.use(idempotency() as never);
   accountRoutes(authed);
   appRoutes(authed, s);
+  appRenameRoutes(authed, s);
   configRoutes(authed, s);
   buildRoutes(authed, s);
   releaseRoutes(authed, s);

@@ -42,17 +42,24 @@ export function syncRoutes(table: RouteTable, client: ControllerClient, nc: Nats
   // The controller may start after the router.
   void catchUp();
 
+  /** Loads one app's route; `renamedFrom`: the entry of its old name goes (after the fetch: no gap for custom domains). */
+  const refresh = async (app: string, renamedFrom?: string): Promise<void> => {
+    try {
+      const route = await client.route(app);
+      if (renamedFrom) table.remove(renamedFrom);
+      table.set(route);
+    } catch (err) {
+      if (renamedFrom) table.remove(renamedFrom);
+      log.warn('could not fetch a changed route; reloading until the controller answers', { app, err: errorMessage(err) });
+      void catchUp();
+    }
+  };
   const subs = nc
     ? [
-        subscribe(nc, subjects.routesChanged.name, subjects.routesChanged.schema, log, async ({ app }) => {
-          try {
-            table.set(await client.route(app));
-          } catch (err) {
-            log.warn('could not fetch a changed route; reloading until the controller answers', { app, err: errorMessage(err) });
-            void catchUp();
-          }
-        }),
+        subscribe(nc, subjects.routesChanged.name, subjects.routesChanged.schema, log, ({ app }) => refresh(app)),
         subscribe(nc, subjects.appDeleted.name, subjects.appDeleted.schema, log, ({ app }) => table.remove(app)),
+        // The old name's host answers as an unknown app at once; the new one as soon as its route is here.
+        subscribe(nc, subjects.appRenamed.name, subjects.appRenamed.schema, log, ({ app, from }) => refresh(app, from)),
       ]
     : [];
   if (nc) {

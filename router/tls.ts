@@ -109,7 +109,7 @@ export function syncTls(store: TlsStore, client: ControllerClient, nc: NatsConne
   })();
 
   const subs = nc
-    ? [subjects.certsChanged, subjects.routesChanged, subjects.appDeleted].map((s) => subscribe(nc, s.name, s.schema, log, () => void reload()))
+    ? [subjects.certsChanged, subjects.routesChanged, subjects.appDeleted, subjects.appRenamed].map((s) => subscribe(nc, s.name, s.schema, log, () => void reload()))
     : [];
   const timer = setInterval(() => void reload(), reloadMs);
   return {

@@ -16,6 +16,7 @@ import type { NatsConnection } from 'nats';
 import { launchCommand } from '../buildpacks';
 import type { ControllerClient, DesiredApp, OneOffRequest } from '../controller';
 import { errorMessage, KeyedMutex, PaasError, publish, request, subjects, subscribe, type JobInfo, type JobSpec, type Logger } from '../shared';
+import { AppNames } from './app-names';
 import { CrashBackoff } from './backoff';
 import { Deploys, type DeployTransition } from './deploys';
 import { jobId, nextDynoNames } from './dyno-names';
@@ -97,6 +98,7 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
   /** Jobs to replace (restarts, stops of formation processes), by job id. */
   const marks = new Map<string, 'before' | 'after'>();
   const restarts: RestartRequest[] = [];
+  const appNames = new AppNames();
   /** Jobs forgotten because their host died (when): if the host returns, these are the duplicates. */
   const lost = new Map<string, number>();
   const oneOffsStarted = new Set<string>();
@@ -280,7 +282,7 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
         }),
       ),
     );
-    const all = lists.flat();
+    let all = lists.flat();
     // What the controller really holds, so that the comparison below (and `reported`'s
     // dedup) works from the truth, not from what this process believes it sent: a report
     // lost or overtaken (a timeout, a retry, a restart of either side) is corrected here.
@@ -289,9 +291,11 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
         const recorded = new Set(rows.map((r) => r.id));
         for (const id of [...reported.keys()]) if (!recorded.has(id)) reported.delete(id);
         for (const r of rows) reported.set(r.id, { key: keyOf(r.state, r.ip, r.reason), hostId: r.host });
+        appNames.learn(rows, all);
       },
       (err) => o.log.debug('could not read the recorded jobs; comparing with what was sent', { err: errorMessage(err) }),
     );
+    all = all.map((j) => appNames.current(j));
     // A job of a host back from the dead stays out of the controller: it is about to stop.
     for (const job of all) if (!lost.has(job.id)) await reportQuietly(job);
 
@@ -452,7 +456,8 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
       if (hosts.heartbeat(hb)) void reconcile();
     }),
     subscribe(o.nc, subjects.routerHeartbeat.name, subjects.routerHeartbeat.schema, o.log, (hb) => routers.heartbeat(hb.routerId)),
-    subscribe(o.nc, subjects.jobChanged.name, subjects.jobChanged.schema, o.log, async (job) => {
+    subscribe(o.nc, subjects.jobChanged.name, subjects.jobChanged.schema, o.log, async (changed) => {
+      const job = appNames.current(changed);
       if (job.state === 'crashed' && !job.oneOff) {
         backoff.crashed(job.app, job.processType, job.release);
         deploys.crashed(job);
@@ -470,7 +475,7 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
       void stopOneOff(r.app, r.dyno);
       void reconcile();
     }),
-    ...[subjects.releaseCreated, subjects.formationUpdated, subjects.appDeleted, subjects.oneOffRequested, subjects.hostsChanged].map((s) =>
+    ...[subjects.releaseCreated, subjects.formationUpdated, subjects.appDeleted, subjects.appRenamed, subjects.oneOffRequested, subjects.hostsChanged].map((s) =>
       subscribe(o.nc, s.name, s.schema, o.log, () => void reconcile()),
     ),
   ];
@@ -480,7 +485,7 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
     if (!isLeader()) return;
     for (const h of hosts.alive()) {
       const jobs = await request<JobInfo[]>(o.nc, subjects.jobList.name(h.id), {}, 5_000).catch(() => [] as JobInfo[]);
-      const mine = jobs.filter((j) => j.app === app && j.oneOff && j.dyno === dyno);
+      const mine = jobs.map((j) => appNames.current(j)).filter((j) => j.app === app && j.oneOff && j.dyno === dyno);
       if (mine.length) await stopJobs(mine);
     }
   };

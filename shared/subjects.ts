@@ -102,6 +102,8 @@ export const appLogLine = z.object({
 export type AppLogLine = z.infer<typeof appLogLine>;
 
 export const appEvent = z.object({ app: z.string() });
+/** `paas apps:rename`: `app` is the new name, `from` the old one. */
+export const appRenamed = z.object({ app: z.string(), from: z.string() });
 export const releaseCreated = z.object({ app: z.string(), version: z.number().int().positive() });
 
 /** `paas ps:restart [web|web.2]`: no type and no dyno restarts every process of the app. */
@@ -125,6 +127,8 @@ export const subjects = {
   routesChanged: { name: 'paas.controller.routes.changed', schema: appEvent },
   /** controller → all: an app was destroyed. */
   appDeleted: { name: 'paas.controller.app.deleted', schema: appEvent },
+  /** controller → all: an app was renamed; its old hostname and name mean nothing any more. */
+  appRenamed: { name: 'paas.controller.app.renamed', schema: appRenamed },
   /** controller → routers: an app's TLS certificates or its HTTP→HTTPS redirect changed. */
   certsChanged: { name: 'paas.controller.certs.changed', schema: appEvent },
   /** controller → scheduler: restart processes (a rolling restart, new before old for web). */

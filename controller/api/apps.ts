@@ -1,4 +1,4 @@
-/** /apps: create, list, show, destroy. */
+/** /apps: create, list, show, destroy (rename: app-rename.ts). */
 import { transaction } from '../db';
 import type Router from '@koa/router';
 import { z } from 'zod';
@@ -15,6 +15,13 @@ import { APP_NAME, APP_NAME_HELP, parseBody } from './validate';
 
 export const createApp = z.object({ name: z.string().regex(APP_NAME, APP_NAME_HELP) });
 
+/** Names are unique: apps:create and apps:rename refuse a taken one alike. */
+export const nameTaken = (name: string): ConflictError => new ConflictError(`Name ${name} is already taken. Choose another name.`, 'name_taken');
+
+export async function assertNameFree(name: string): Promise<void> {
+  if (await App.findOne({ where: { name } })) throw nameTaken(name);
+}
+
 export function appRoutes(router: Router<State>, s: ControllerServices): void {
   router.get('/apps', async (ctx) => {
     const user = currentUser(ctx);
@@ -27,8 +34,11 @@ export function appRoutes(router: Router<State>, s: ControllerServices): void {
   router.post('/apps', async (ctx) => {
     const user = currentUser(ctx);
     const { name } = parseBody(createApp, ctx.request.body);
-    if (await App.findOne({ where: { name } })) throw new ConflictError(`Name ${name} is already taken. Choose another name.`, 'name_taken');
+    await assertNameFree(name);
     const app = await App.create({ name, ownerId: user.id });
+    // What the name may still hold (a renamed app's processes write under it until replaced) is not this app's.
+    await s.logs?.purge(name).catch((err: unknown) => s.log.warn('could not clear the log lines of a new app', { app: name, err: errorMessage(err) }));
+    await s.metrics?.purge(name).catch((err: unknown) => s.log.warn('could not clear the metrics of a new app', { app: name, err: errorMessage(err) }));
     ctx.status = 201;
     ctx.body = presentApp(app, s.urls, user.email);
   });

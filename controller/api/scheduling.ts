@@ -160,7 +160,10 @@ export function schedulingRoutes(router: Router<State>, s: ControllerServices): 
   router.put('/jobs/:id', async (ctx) => {
     requireAdmin(ctx);
     const body = parseBody(reportJob, ctx.request.body);
-    const app = await App.findOne({ where: { name: body.app } });
+    // A known job stays its app's by id: one started before `paas apps:rename` still
+    // carries the old name in its labels, and is reported with it until it is replaced.
+    const known = await Job.findByPk(ctx.params.id);
+    const app = known ? await App.findByPk(known.appId) : await App.findOne({ where: { name: body.app } });
     if (!app) {
       ctx.status = 404;
       ctx.body = { id: 'not_found', message: `No app ${body.app}; stop the job.` };

@@ -49,14 +49,17 @@ export class DrainConsumers {
     });
   }
 
-  /** The drain ids that have a consumer (for the sweep of consumers whose drain is gone). */
-  async drainIds(): Promise<string[]> {
-    const ids: string[] = [];
+  /**
+   * The drains that have a consumer, with the subject each reads (for the sweep of
+   * consumers whose drain is gone, and of those still reading a renamed app's old name).
+   */
+  async drainSubjects(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
     for await (const c of this.jsm.consumers.list(LOG_STREAM)) {
       const id = c.name.slice(PREFIX.length);
-      if (c.name.startsWith(PREFIX) && UUID.test(id)) ids.push(id);
+      if (c.name.startsWith(PREFIX) && UUID.test(id)) out.set(id, c.config.filter_subject ?? '');
     }
-    return ids;
+    return out;
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import type { KV, NatsConnection } from 'nats';
-import { errorMessage, InvalidInputError, type Logger } from '../../shared';
+import { errorMessage, InvalidInputError, subjects, type Logger } from '../../shared';
 import { App } from '../models';
 import { DrainConsumers } from './drain-consumers';
 import { DrainLease, openLeaseBucket } from './drain-lease';
@@ -79,7 +79,7 @@ export class DrainForwarder {
 
   private async sync(): Promise<void> {
     // Consumers first, then rows: a drain created in between has its row committed before its consumer.
-    const withConsumer = await this.consumers.drainIds();
+    const consumerSubjects = await this.consumers.drainSubjects();
     const drains = await LogDrain.findAll();
     const apps = new Map((await App.findAll({ where: { id: [...new Set(drains.map((d) => d.appId))] } })).map((a) => [a.id, a.name]));
     const wanted = new Map<string, DrainSpec>();
@@ -93,13 +93,24 @@ export class DrainForwarder {
       await w.stop();
       this.log.info('log drain stopped', { drain: id, app: w.drain.app });
     }
-    for (const id of withConsumer) if (!wanted.has(id)) await this.consumers.remove(id);
+    for (const id of consumerSubjects.keys()) if (!wanted.has(id)) await this.consumers.remove(id);
     for (const spec of wanted.values()) {
       if (this.stopped) continue;
       try {
+        // The app was renamed (`paas apps:rename`): the drain reads the new name from now on.
+        const subject = consumerSubjects.get(spec.id);
+        if (subject !== undefined && subject !== subjects.appLog.name(spec.app)) {
+          await this.consumers.remove(spec.id);
+          consumerSubjects.delete(spec.id);
+        }
         // A lost consumer (the stream was recreated) is made again, starting now; a running worker finds it at its next fetch.
-        if (!withConsumer.includes(spec.id)) await this.consumers.ensure(spec.id, spec.app);
-        if (this.workers.has(spec.id)) continue;
+        if (!consumerSubjects.has(spec.id)) await this.consumers.ensure(spec.id, spec.app);
+        const running = this.workers.get(spec.id);
+        if (running?.drain.app === spec.app) continue;
+        if (running) {
+          this.workers.delete(spec.id);
+          await running.stop();
+        }
         const w = new DrainWorker(spec, this.nc.jetstream(), this.transport(spec), new DrainLease(this.leases, spec.id, this.log), this.log);
         this.workers.set(spec.id, w);
         w.start();

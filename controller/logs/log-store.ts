@@ -63,6 +63,26 @@ export class LogStore {
   }
 
   /**
+   * Moves the app's stored lines to its new name (`paas apps:rename`): each is stored
+   * again under `to`, oldest first and with its own time, then `from` is purged, so
+   * `paas logs` keeps the history and an app later created as `from` starts with none.
+   * Returns how many lines moved.
+   */
+  async move(from: string, to: string): Promise<number> {
+    const { messages } = await readStored(this.nc, LOG_STREAM, subjects.appLog.name(from), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
+    const js = this.nc.jetstream();
+    let moved = 0;
+    for (const m of messages) {
+      const line = this.decode(m.data);
+      if (!line) continue;
+      await js.publish(subjects.appLog.name(to), codec.encode({ ...line, app: to }));
+      moved++;
+    }
+    await this.purge(from);
+    return moved;
+  }
+
+  /**
    * The app's last `n` lines that pass `filter`, oldest first, and the stream position
    * of the last line of the app read (filtered out or not): where a tail goes on.
    */

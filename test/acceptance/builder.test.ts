@@ -22,7 +22,9 @@ const PUSHES_PER_HOUR = 8;
 /** A raw request to the git port: the path goes on the wire exactly as given. */
 function gitRequest(port: number, rawPath: string, token: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: rawPath, headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` } }, (res) => {
+    // A new connection each time: a kept-alive one the server closed while a synchronous CLI
+    // run blocked this event loop would be reused and fail with ECONNRESET (socket hang up).
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, agent: false, headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -139,8 +141,8 @@ describe('builder: build records, buildpack settings, sandbox, receive limits', 
     const hostPaths = [
       ...markers,
       settings.dataDir,
-      path.join(settings.dataDir, 'git', 'hello.git'),
-      path.join(settings.dataDir, 'builder', 'cache', 'hello'),
+      path.join(settings.dataDir, 'git', `${(await admin.app('hello')).id}.git`),
+      path.join(settings.dataDir, 'builder', 'cache', String((await admin.app('hello')).id)),
       path.join(settings.dataDir, 'secrets', 'builder-hook-token'),
       '/tmp/buildpacks/../cache/../../' + settings.dataDir.replace(/^\//, ''),
       ROOT,
@@ -214,7 +216,7 @@ describe('builder: build records, buildpack settings, sandbox, receive limits', 
     for (const p of hostile) assert.equal(await gitRequest(port, `${p}?service=git-receive-pack`, token).catch((err: Error) => `${err.message}\n${paas.output().slice(-3000)}`), 404, p);
     assert.deepEqual(listTree(reposDir), before, 'no request wrote anything');
 
-    await admin.createApp('foo');
+    const foo = await admin.createApp('foo');
     await admin.request('POST', '/users', { email: 'foobar@example.com', password: 'correct horse battery' });
     const other = newUser();
     const login = other.paas(['login', '--api', paas.api, '--email', 'foobar@example.com'], undefined, { PAAS_PASSWORD: 'correct horse battery' });
@@ -225,16 +227,17 @@ describe('builder: build records, buildpack settings, sandbox, receive limits', 
     for (const p of ['/foo.git/info/refs?service=git-receive-pack', '/foo.git/info/refs?service=git-upload-pack', '/fooba.git/info/refs?service=git-receive-pack', '/hello.git/git-receive-pack']) {
       assert.equal(await gitRequest(port, p, otherToken), 404, p);
     }
-    assert.ok(!fs.existsSync(path.join(reposDir, 'foo.git')), "foobar's user made no repository for foo");
+    assert.ok(!fs.existsSync(path.join(reposDir, `${foo.id}.git`)), "foobar's user made no repository for foo");
     fs.rmSync(other.home, { recursive: true, force: true });
   });
 
-  test('incoming objects are fsck-ed: .gitmodules with ../ names and .GIT paths are refused; a push creates no hook or config', () => {
+  test('incoming objects are fsck-ed: .gitmodules with ../ names and .GIT paths are refused; a push creates no hook or config', async () => {
     const repo = sampleRepo(user, 'shell-hello');
     assert.equal(user.paas(['apps:create', 'fsck'], repo).status, 0);
     // Make the repository exist (and see its hooks and config) with a harmless request.
     user.git(['ls-remote', 'paas'], repo);
-    const gitDir = path.join(settings.dataDir, 'git', 'fsck.git');
+    // Repositories are kept by app id (builder/repos.ts).
+    const gitDir = path.join(settings.dataDir, 'git', `${(await admin.app('fsck')).id}.git`);
     const hooksBefore = listTree(path.join(gitDir, 'hooks'));
     const configBefore = fs.readFileSync(path.join(gitDir, 'config'), 'utf8');
 
