@@ -20,7 +20,7 @@ const LISTS_OR_SHOWS = [
   'engine:volumes', 'hosts', 'hosts:info', 'metrics', 'ps', 'ps:scale', 'ps:type', 'releases', 'releases:info',
 ];
 /** Commands that make something and print it: `--json` gives the new resource. */
-const CREATES = ['apps:create', 'run'];
+const CREATES = ['apps:create', 'domains:add', 'drains:add', 'releases:rollback', 'run'];
 /** Commands whose output is text by nature, with why it has no `--json`. */
 const TEXT: Record<string, string> = {
   'auth:token': 'prints the token alone: already what a script reads',
@@ -36,9 +36,8 @@ const TEXT: Record<string, string> = {
 /** Commands that change something and report it on stderr. */
 const CHANGES = [
   'access:add', 'access:remove', 'apps:destroy', 'buildpacks:add', 'buildpacks:clear', 'buildpacks:remove', 'buildpacks:set',
-  'certs:add', 'certs:redirect', 'certs:remove', 'config:set', 'config:unset', 'domains:add', 'domains:remove', 'drains:add',
-  'drains:remove', 'engine:stop', 'git:remote', 'hosts:drain', 'hosts:remove', 'hosts:undrain', 'ps:restart', 'ps:stop',
-  'releases:rollback',
+  'certs:add', 'certs:redirect', 'certs:remove', 'config:set', 'config:unset', 'domains:remove', 'drains:remove', 'engine:stop',
+  'git:remote', 'hosts:drain', 'hosts:remove', 'hosts:undrain', 'ps:restart', 'ps:stop',
 ];
 
 type Loaded = { id: string; aliases: string[]; cls: Command.Class };

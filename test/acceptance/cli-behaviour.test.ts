@@ -153,6 +153,22 @@ describe('paas CLI behaviour: --json, colour, progress, and failures', () => {
     assert.match(r.stderr, /Scaling dynos\.\.\. done, now running web at 2:standard-1x/);
   });
 
+  test('commands that create something print it with --json: apps:create, domains:add, drains:add, rollback', () => {
+    const created = JSON.parse(ok(dev.paas(['apps:create', 'made', '--json'])).stdout) as { name: string; git_url: string };
+    assert.deepEqual([created.name, created.git_url.endsWith('/made.git')], ['made', true]);
+    ok(dev.paas(['apps:destroy', 'made', '--confirm', 'made']));
+    assert.deepEqual(JSON.parse(ok(dev.paas(['domains:add', 'api.shop.example', '--json', ...a])).stdout), { hostname: 'api.shop.example', kind: 'custom' });
+    const drain = JSON.parse(ok(dev.paas(['drains:add', 'syslog://127.0.0.1:5140', '--json', ...a])).stdout) as { url: string; token: string };
+    assert.equal(drain.url, 'syslog://127.0.0.1:5140');
+    assert.match(drain.token, /^d\./);
+    ok(dev.paas(['drains:remove', drain.token, ...a]));
+    const rollback = ok(dev.paas(['rollback', 'v1', '--json', ...a]));
+    const release = JSON.parse(rollback.stdout) as { version: number; description: string };
+    assert.deepEqual([release.version, release.description], [3, 'Rollback to v1']);
+    assert.match(rollback.stderr, /Rolling back shop to v1\.\.\. done, v3/);
+    ok(dev.paas(['rollback', 'v2', ...a])); // v2's config back, for the tests that follow
+  });
+
   test('colour only on a terminal: piped output has no escape codes, whatever the terminal variables say', () => {
     const colourful = { TERM: 'xterm-256color', COLORTERM: 'truecolor' };
     const runs = [
