@@ -4,6 +4,7 @@
  * which flag to pass: a script must name what it destroys.
  */
 import { createInterface } from 'node:readline/promises';
+import { Errors } from '@oclif/core';
 
 export interface Confirmation {
   /** The value of --confirm, if given. */
@@ -16,13 +17,13 @@ export interface Confirmation {
   rerun: string;
 }
 
-/** Resolves when confirmed; otherwise rejects with the message to show. */
+/** Resolves when confirmed; otherwise fails the command (exit 1) with what to do. */
 export async function confirmDestructive(c: Confirmation): Promise<void> {
   if (c.given !== undefined) {
-    if (c.given !== c.expected) throw new Error(`Confirmation ${c.given} did not match ${c.expected}. Aborted. To proceed, run: ${c.rerun}`);
+    if (c.given !== c.expected) Errors.error(`Confirmation ${c.given} did not match ${c.expected}. Aborted. To proceed, run: ${c.rerun}`, { exit: 1 });
     return;
   }
-  if (!process.stdin.isTTY || !process.stderr.isTTY) throw new Error(`${c.warning} To proceed, run: ${c.rerun}`);
+  if (!process.stdin.isTTY || !process.stderr.isTTY) Errors.error(`${c.warning} To proceed, run: ${c.rerun}`, { exit: 1 });
   process.stderr.write(` ▸    WARNING: ${c.warning}\n ▸    To proceed, type ${c.expected} or re-run this command with --confirm ${c.expected}\n\n`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   // Ctrl-D answers nothing rather than leaving the question open.
@@ -31,5 +32,5 @@ export async function confirmDestructive(c: Confirmation): Promise<void> {
     void rl.question('> ').then(resolve, () => resolve(''));
   });
   rl.close();
-  if (typed.trim() !== c.expected) throw new Error(`Confirmation did not match ${c.expected}. Aborted.`);
+  if (typed.trim() !== c.expected) Errors.error(`Confirmation did not match ${c.expected}. Aborted.`, { exit: 1 });
 }

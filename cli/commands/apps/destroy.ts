@@ -19,7 +19,7 @@ export default class AppsDestroy extends BaseCommand {
       expected: name,
       warning: `This destroys ${name} and cannot be undone.`,
       rerun: `paas apps:destroy ${name} --confirm ${name}`,
-    }).catch((err: Error) => this.error(err.message, { exit: 1 }));
+    });
     // The spinner covers the API call only: the app's jobs are deleted with it, and what
     // the scheduler then stops is no longer visible through the API to wait on.
     ux.action.start(`Destroying ${name} (including all its processes)`);

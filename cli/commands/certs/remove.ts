@@ -26,7 +26,7 @@ export default class CertsRemove extends BaseCommand {
       expected: app,
       warning: `This removes ${name} and its domains fall back to the default certificate.`,
       rerun: `paas certs:remove --name ${name} -a ${app} --confirm ${app}`,
-    }).catch((err: Error) => this.error(err.message, { exit: 1 }));
+    });
     process.stderr.write(`Removing SSL certificate ${name} from ${app}... `);
     await this.client().removeCert(app, name);
     process.stderr.write('done\n');
