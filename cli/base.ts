@@ -3,7 +3,7 @@
  * remote when not given (with the fix when it cannot be), and errors printed as the
  * API's message plus the next step, with a non-zero exit.
  */
-import { Command, Flags, type Interfaces } from '@oclif/core';
+import { Command, Flags, ux, type Interfaces } from '@oclif/core';
 import { ControllerClient } from '../controller';
 import { PaasError } from '../shared';
 import { readCredentials, type Credentials } from './credentials';
@@ -47,6 +47,8 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
     if (err instanceof PaasError) {
+      // A spinner holds back what is written meanwhile: end it first, as oclif does, or the message is lost.
+      if (ux.action.running) ux.action.stop(ux.colorize('bold', ux.colorize('red', '!')));
       this.logToStderr(` ▸    ${err.message}`);
       this.exit(1);
     }

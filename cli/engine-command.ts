@@ -7,10 +7,11 @@ import path from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { EngineClient, engineSocketPath } from '../engine';
 import { PaasError } from '../shared';
+import { jsonFlag } from './json-output';
 
 export const engineFlags = {
   'data-dir': Flags.string({ description: 'paas data dir of this host', env: 'PAAS_DATA_DIR', default: '/var/lib/paas' }),
-  json: Flags.boolean({ description: 'output as JSON' }),
+  ...jsonFlag(),
 };
 
 export abstract class EngineCommand extends Command {

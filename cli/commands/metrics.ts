@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { AppMetrics } from '../../controller/metrics/aggregate';
 import { appFlags, BaseCommand } from '../base';
+import { jsonFlag, toJson } from '../json-output';
 
 /** "12:04": the minute's start, UTC, as a table row label. */
 const hhmm = (iso: string): string => iso.slice(11, 16);
@@ -12,14 +13,14 @@ export default class Metrics extends BaseCommand {
   static override flags = {
     ...appFlags,
     minutes: Flags.integer({ description: 'how many of the last minutes (1-60)', default: 15, min: 1, max: 60 }),
-    json: Flags.boolean({ description: 'output as JSON (every minute, every field)' }),
+    ...jsonFlag('output as JSON (every minute, every field)'),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Metrics);
     const app = this.resolveApp(flags);
     const m = await this.client().metrics(app, flags.minutes);
-    if (flags.json) return this.log(JSON.stringify(m, null, 2));
+    if (flags.json) return this.log(toJson(m));
     this.log(`=== ${app} metrics, ${m.from.slice(0, 16).replace('T', ' ')} to ${m.to.slice(11, 16)} UTC, per minute`);
     this.table(rows(m), ['time', 'requests', '5xx', 'errors', 'p50', 'p95', 'p99', 'restarts', ...typeColumns(m)]);
   }

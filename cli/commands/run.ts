@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { normalizeSize, SIZE_NAMES } from '../../controller/api/sizes';
 import { attachTerminal } from '../attach-terminal';
 import { appFlags, BaseCommand } from '../base';
+import { jsonFlag, toJson } from '../json-output';
 
 export default class Run extends BaseCommand {
   static override description = [
@@ -24,7 +25,7 @@ export default class Run extends BaseCommand {
     'no-tty': Flags.boolean({ description: 'no terminal even when this is one: pipes, stdout and stderr apart' }),
     size: Flags.string({ char: 's', description: `dyno size: ${SIZE_NAMES.join(', ')}` }),
     env: Flags.string({ char: 'e', description: 'extra environment, KEY=VALUE pairs separated by ;' }),
-    json: Flags.boolean({ description: 'with --detach: output the new dyno as JSON' }),
+    ...jsonFlag('with --detach: output the new dyno as JSON'),
   };
 
   async run(): Promise<void> {
@@ -44,7 +45,7 @@ export default class Run extends BaseCommand {
       process.stderr.write(`Running ${command} on ${app}... `);
       const dyno = await client.runDetached(app, command, options);
       process.stderr.write(`up, ${dyno.name}\n`);
-      if (flags.json) return this.log(JSON.stringify(dyno, null, 2));
+      if (flags.json) return this.log(toJson(dyno));
       this.log(`Run \`paas logs -a ${app} --ps ${dyno.name}\` to see its output, \`paas ps:stop ${dyno.name} -a ${app}\` to stop it.`);
       return;
     }

@@ -52,13 +52,14 @@ export async function appFor(ctx: Ctx): Promise<App> {
 export async function appForUser(user: User, name: string): Promise<App> {
   const app = await App.findOne({ where: { name } });
   if (app && (app.ownerId === user.id || user.isAdmin || (await Collaborator.findOne({ where: { appId: app.id, userId: user.id } })))) return app;
-  throw new NotFoundError(`Couldn't find that app. Check the name with \`paas apps\`.`);
+  // The name the user gave, so that a typo or a wrong --remote shows at a glance.
+  throw new NotFoundError(`Couldn't find that app: ${name}. Check the name with \`paas apps\` (the apps you can use; the owner gives access with \`paas access:add\`).`);
 }
 
 /** Like appFor, but only the owner (or an operator) may go on: destroy, manage access. */
 export async function appForOwner(ctx: Ctx): Promise<App> {
   const app = await appFor(ctx);
   const user = currentUser(ctx);
-  if (app.ownerId !== user.id && !user.isAdmin) throw new ForbiddenError(`Only the owner of ${app.name} can do that.`);
+  if (app.ownerId !== user.id && !user.isAdmin) throw new ForbiddenError(`Only the owner of ${app.name} can do that. \`paas access -a ${app.name}\` shows who owns it.`);
   return app;
 }

@@ -156,7 +156,7 @@ describe('paas CLI against a controller', () => {
     assert.equal(user.paas(['config:get', 'GREETING'], repo).stdout.trim(), 'hello world', 'the app is now inferred from the remote');
     const unknown = user.paas(['git:remote', '-a', 'ghost'], repo);
     assert.notEqual(unknown.status, 0);
-    assert.match(unknown.stderr, /Couldn't find that app\. Check the name with `paas apps`/);
+    assert.match(oneLine(unknown.stderr), /Couldn't find that app: ghost\. Check the name with `paas apps`/);
     fs.rmSync(repo, { recursive: true, force: true });
   });
 

@@ -1,7 +1,8 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags, ux } from '@oclif/core';
 import crypto from 'node:crypto';
 import { BaseCommand } from '../../base';
 import { inGitRepo, setRemote } from '../../git';
+import { jsonFlag, toJson } from '../../json-output';
 
 export default class AppsCreate extends BaseCommand {
   static override description = 'create an app, and add a `paas` git remote when run in a git repository';
@@ -10,17 +11,17 @@ export default class AppsCreate extends BaseCommand {
   static override args = { name: Args.string({ description: 'name of the app (lowercase letters, digits, dashes); random if omitted' }) };
   static override flags = {
     remote: Flags.string({ char: 'r', description: 'name of the git remote to add', default: 'paas' }),
-    json: Flags.boolean({ description: 'output as JSON' }),
+    ...jsonFlag(),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(AppsCreate);
     const name = args.name ?? `app-${crypto.randomBytes(3).toString('hex')}`;
-    process.stderr.write(`Creating ${name}... `);
+    ux.action.start(`Creating ${name}`);
     const app = await this.client().createApp(name);
-    process.stderr.write('done\n');
+    ux.action.stop();
     if (inGitRepo()) setRemote(flags.remote, app.git_url);
-    if (flags.json) return this.log(JSON.stringify(app, null, 2));
+    if (flags.json) return this.log(toJson(app));
     this.log(`${app.web_url} | ${app.git_url}`);
   }
 }

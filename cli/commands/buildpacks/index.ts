@@ -1,17 +1,17 @@
-import { Flags } from '@oclif/core';
 import type { ControllerClient } from '../../../controller';
 import { appFlags, BaseCommand } from '../../base';
+import { jsonFlag, toJson } from '../../json-output';
 
 export default class Buildpacks extends BaseCommand {
   static override description = "list the app's buildpacks, in the order they run (none: detect, or the app's .buildpacks)";
   static override examples = ['$ paas buildpacks -a hello'];
-  static override flags = { ...appFlags, json: Flags.boolean({ description: 'output as JSON' }) };
+  static override flags = { ...appFlags, ...jsonFlag() };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Buildpacks);
     const app = this.resolveApp(flags);
     const list = await this.client().buildpacks(app);
-    if (flags.json) return this.log(JSON.stringify(list, null, 2));
+    if (flags.json) return this.log(toJson(list));
     if (list.length === 0) return this.log(`${app} has no buildpack set. The app's .buildpacks file, or detection, picks one on the next push.`);
     this.log(`=== ${app} Buildpack${list.length > 1 ? 's' : ''}`);
     for (const i of list) this.log(`${i.ordinal + 1}. ${i.buildpack.url}`);

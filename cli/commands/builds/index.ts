@@ -1,17 +1,17 @@
-import { Flags } from '@oclif/core';
 import type { BuildInfo, ControllerClient } from '../../../controller';
 import { appFlags, BaseCommand } from '../../base';
+import { jsonFlag, toJson } from '../../json-output';
 
 export default class Builds extends BaseCommand {
   static override description = 'list the builds of an app, newest first';
   static override examples = ['$ paas builds -a hello'];
-  static override flags = { ...appFlags, json: Flags.boolean({ description: 'output as JSON' }) };
+  static override flags = { ...appFlags, ...jsonFlag() };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Builds);
     const app = this.resolveApp(flags);
     const builds = await this.client().builds(app);
-    if (flags.json) return this.log(JSON.stringify(builds, null, 2));
+    if (flags.json) return this.log(toJson(builds));
     this.log(`=== ${app} Builds`);
     for (const b of builds) {
       const took = b.duration_ms == null ? '' : `${(b.duration_ms / 1000).toFixed(1)}s`;

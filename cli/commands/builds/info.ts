@@ -1,19 +1,20 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
 import { buildOrLatest } from './index';
+import { jsonFlag, toJson } from '../../json-output';
 
 export default class BuildsInfo extends BaseCommand {
   static override description = 'show a build: status, commit, buildpacks, image, size and duration';
   static override examples = ['$ paas builds:info -a hello', '$ paas builds:info 6f1c…-… -a hello --json'];
   static override args = { id: Args.string({ description: 'build ID; the latest build if omitted' }) };
-  static override flags = { ...appFlags, json: Flags.boolean({ description: 'output as JSON' }) };
+  static override flags = { ...appFlags, ...jsonFlag() };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(BuildsInfo);
     const app = this.resolveApp(flags);
     const b = await buildOrLatest(this.client(), app, args.id);
     if (!b) this.error(`${app} has no builds yet. Push to build: git push paas main`, { exit: 1 });
-    if (flags.json) return this.log(JSON.stringify(b, null, 2));
+    if (flags.json) return this.log(toJson(b));
     this.log(`=== Build ${b.id}`);
     this.log(`Status:     ${b.status}`);
     this.log(`Commit:     ${b.source_version}`);

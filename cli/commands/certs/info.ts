@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
 import { certLines } from '../../cert-format';
+import { jsonFlag, toJson } from '../../json-output';
 
 export default class CertsInfo extends BaseCommand {
   static override description = "show an app's certificate (the only one, or --name)";
   static override examples = ['$ paas certs:info -a hello', '$ paas certs:info --name hello-3f2a9c', '$ paas certs:info --json'];
-  static override flags = { ...appFlags, name: Flags.string({ description: 'the certificate (see paas certs)' }), json: Flags.boolean({ description: 'output as JSON' }) };
+  static override flags = { ...appFlags, name: Flags.string({ description: 'the certificate (see paas certs)' }), ...jsonFlag() };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(CertsInfo);
@@ -13,7 +14,7 @@ export default class CertsInfo extends BaseCommand {
     const name = flags.name ?? (await this.onlyCert(app));
     process.stderr.write(`Fetching SSL certificate ${name} info for ${app}... done\n`);
     const cert = await this.client().cert(app, name);
-    if (flags.json) return this.log(JSON.stringify(cert, null, 2));
+    if (flags.json) return this.log(toJson(cert));
     for (const line of certLines(cert)) this.log(line);
   }
 

@@ -1,13 +1,14 @@
 import { Flags } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
+import { confirmDestructive } from '../../confirm';
 
 export default class CertsRemove extends BaseCommand {
   static override description = 'remove a certificate; its domains get the default certificate';
-  static override examples = ['$ paas certs:remove --name hello-3f2a9c --confirm hello'];
+  static override examples = ['$ paas certs:remove --name hello-3f2a9c --confirm hello', '$ paas certs:remove -a hello   # then type hello at the prompt'];
   static override flags = {
     ...appFlags,
     name: Flags.string({ description: 'the certificate (see paas certs); needed when the app has several' }),
-    confirm: Flags.string({ description: 'the app name again, to confirm' }),
+    confirm: Flags.string({ description: 'the app name again, to confirm without a prompt (scripts)' }),
   };
 
   async run(): Promise<void> {
@@ -20,9 +21,12 @@ export default class CertsRemove extends BaseCommand {
       if (certs.length > 1) this.error(`${app} has several certificates (${certs.map((c) => c.name).join(', ')}). Choose one with --name.`, { exit: 1 });
       name = certs[0].name;
     }
-    if (flags.confirm !== app) {
-      this.error(`This removes ${name} and its domains fall back to the default certificate. To proceed, run: paas certs:remove --name ${name} -a ${app} --confirm ${app}`, { exit: 1 });
-    }
+    await confirmDestructive({
+      given: flags.confirm,
+      expected: app,
+      warning: `This removes ${name} and its domains fall back to the default certificate.`,
+      rerun: `paas certs:remove --name ${name} -a ${app} --confirm ${app}`,
+    });
     process.stderr.write(`Removing SSL certificate ${name} from ${app}... `);
     await this.client().removeCert(app, name);
     process.stderr.write('done\n');

@@ -1,12 +1,13 @@
 import { Flags } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
+import { jsonFlag, toJson } from '../../json-output';
 
 export default class Config extends BaseCommand {
   static override description = 'show the config vars of an app';
   static override examples = ['$ paas config -a hello', '$ paas config --shell'];
   static override flags = {
     ...appFlags,
-    json: Flags.boolean({ description: 'output as JSON' }),
+    ...jsonFlag(),
     shell: Flags.boolean({ char: 's', description: 'output as KEY=value lines' }),
   };
 
@@ -14,7 +15,7 @@ export default class Config extends BaseCommand {
     const { flags } = await this.parse(Config);
     const app = this.resolveApp(flags);
     const config = await this.client().config(app);
-    if (flags.json) return this.log(JSON.stringify(config, null, 2));
+    if (flags.json) return this.log(toJson(config));
     const keys = Object.keys(config).sort();
     if (flags.shell) return keys.forEach((k) => this.log(`${k}=${config[k]}`));
     this.log(`=== ${app} Config Vars`);

@@ -3,6 +3,8 @@ import { Args, Flags } from '@oclif/core';
 import { parse as parseDotenv } from 'dotenv';
 import { appFlags, BaseCommand } from '../../base';
 
+const CONFIG_KEY = /^[^\s=\p{Cc}]+$/u;
+
 export default class ConfigSet extends BaseCommand {
   static override description = 'set config vars (KEY=value, or every var of a .env file); each change is a new release and the processes restart';
   static override strict = false;
@@ -25,7 +27,10 @@ export default class ConfigSet extends BaseCommand {
     for (const pair of argv as string[]) {
       const i = pair.indexOf('=');
       if (i <= 0) this.error(`${pair} is invalid. Use KEY=value (the value may contain = and spaces).`, { exit: 1 });
-      changes[pair.slice(0, i)] = pair.slice(i + 1);
+      const key = pair.slice(0, i);
+      // A name with a space or a control character could not be read from the environment.
+      if (!CONFIG_KEY.test(key)) this.error(`${JSON.stringify(key)} is not a config var name: no spaces or control characters, like ${key.trim().replace(/\s+/g, '_') || 'KEY'}=value.`, { exit: 1 });
+      changes[key] = pair.slice(i + 1);
     }
     if (Object.keys(changes).length === 0) this.error('Nothing to set. Give KEY=value pairs, or --file FILE (a .env file).', { exit: 1 });
     const app = this.resolveApp(flags);

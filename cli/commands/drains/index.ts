@@ -1,18 +1,18 @@
-import { Flags } from '@oclif/core';
 import type { LogDrainView } from '../../../controller';
 import { appFlags, BaseCommand } from '../../base';
 import { ago } from '../../time';
+import { jsonFlag, toJson } from '../../json-output';
 
 export default class Drains extends BaseCommand {
   static override description = "list an app's log drains (where its log lines are forwarded), with how delivery is going";
   static override examples = ['$ paas drains -a hello', '$ paas drains --json -a hello'];
-  static override flags = { ...appFlags, json: Flags.boolean({ description: 'output as JSON' }) };
+  static override flags = { ...appFlags, ...jsonFlag() };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Drains);
     const app = this.resolveApp(flags);
     const drains = await this.client().logDrains(app);
-    if (flags.json) return this.log(JSON.stringify(drains, null, 2));
+    if (flags.json) return this.log(toJson(drains));
     if (!drains.length) {
       this.log(`${app} has no log drains.`);
       this.log(`Add one with paas drains:add syslog+tls://HOST:PORT -a ${app} (or https://HOST/PATH).`);

@@ -1,5 +1,6 @@
 import type { ContainerInfo } from '../../../engine';
 import { EngineCommand, engineFlags } from '../../engine-command';
+import { toJson } from '../../json-output';
 
 export default class EngineContainers extends EngineCommand {
   static override description = 'list the containers on this host (operators, as root)';
@@ -10,7 +11,7 @@ export default class EngineContainers extends EngineCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(EngineContainers);
     const list = await this.engine(flags['data-dir']).request<ContainerInfo[]>('GET', '/v1/containers');
-    if (flags.json) return this.log(JSON.stringify(list, null, 2));
+    if (flags.json) return this.log(toJson(list));
     if (list.length === 0) return this.log('No containers on this host.');
     const rows = list.map((c) => [c.id, c.state, c.ip ?? '', c.image, c.labels['paas.app'] ?? c.labels.app ?? '']);
     const head = ['ID', 'STATE', 'IP', 'IMAGE', 'APP'];

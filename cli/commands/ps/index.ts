@@ -1,7 +1,7 @@
-import { Flags } from '@oclif/core';
 import type { DynoInfo } from '../../../controller';
 import { appFlags, BaseCommand } from '../../base';
 import { ago } from '../../time';
+import { jsonFlag, toJson } from '../../json-output';
 
 /** "  mem 42.1 MB/512 MB (8%)  cpu 3.5%": from the process's cgroup, sampled every 10 s. */
 export function usageText(d: DynoInfo): string {
@@ -14,14 +14,14 @@ export function usageText(d: DynoInfo): string {
 export default class Ps extends BaseCommand {
   static override description = "list the processes (dynos) of an app: name, state and since when, release, host, size, memory and CPU in use";
   static override examples = ['$ paas ps -a hello', '$ paas ps --json'];
-  static override flags = { ...appFlags, json: Flags.boolean({ description: 'output as JSON' }) };
+  static override flags = { ...appFlags, ...jsonFlag() };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Ps);
     const app = this.resolveApp(flags);
     const client = this.client();
     const [dynos, formation] = await Promise.all([client.dynos(app), client.formation(app)]);
-    if (flags.json) return this.log(JSON.stringify(dynos, null, 2));
+    if (flags.json) return this.log(toJson(dynos));
     if (dynos.length === 0) {
       this.log(`No dynos on ${app}. Formation: ${formation.map((f) => `${f.type}=${f.quantity}:${f.size}`).join(' ') || 'none (push code first)'}.`);
       if (formation.some((f) => f.quantity > 0)) this.log(`They are being started; see \`paas ps -a ${app}\` again in a moment.`);

@@ -1,6 +1,7 @@
 import { Args, Flags, ux } from '@oclif/core';
 import { normalizeSize, SIZE_NAMES } from '../../../controller/api/sizes';
 import { appFlags, BaseCommand } from '../../base';
+import { jsonFlag, toJson } from '../../json-output';
 import { waitForFormation } from '../../wait-formation';
 
 const SCALE = /^([A-Za-z0-9_-]+?)(?:=(\d+)|([+-]\d+))?(?::([A-Za-z0-9-]+))?$/;
@@ -9,10 +10,11 @@ export default class PsScale extends BaseCommand {
   static override description = 'change the number (and size) of processes per type';
   static override aliases = ['scale'];
   static override strict = false;
-  static override examples = ['$ paas ps:scale web=5 worker=2 -a hello', '$ paas scale web+2', '$ paas scale web=2:standard-2x', '$ paas scale web=10 --wait   # until all 10 are up'];
+  static override examples = ['$ paas ps:scale web=5 worker=2 -a hello', '$ paas scale web+2', '$ paas scale web=2:standard-2x', '$ paas scale web=10 --wait   # until all 10 are up', '$ paas ps:scale --json   # the formation'];
   static override args = { changes: Args.string({ description: 'TYPE=N, TYPE+N, TYPE-N, optionally :SIZE' }) };
   static override flags = {
     ...appFlags,
+    ...jsonFlag('output the formation (each type with its quantity and size) as JSON'),
     wait: Flags.boolean({ description: 'wait until every scaled type runs its new number of processes, all up (a crash ends the wait, non-zero)' }),
   };
 
@@ -22,6 +24,7 @@ export default class PsScale extends BaseCommand {
     const client = this.client();
     const current = await client.formation(app);
     if ((argv as string[]).length === 0) {
+      if (flags.json) return this.log(toJson(current));
       this.log(current.map((f) => `${f.type}=${f.quantity}:${f.size}`).join(' ') || 'No process types yet: push code first.');
       return;
     }
@@ -36,13 +39,17 @@ export default class PsScale extends BaseCommand {
     process.stderr.write(`Scaling dynos... `);
     const result = await client.scale(app, updates);
     process.stderr.write(`done, now running ${result.map((f) => `${f.type} at ${f.quantity}:${f.size}`).join(', ')}\n`);
-    if (!flags.wait) return;
-    const targets = result.filter((f) => updates.some((u) => u.type === f.type));
-    // A spinner on a terminal; for scripts, oclif prints the start and the end only.
-    ux.action.start('Waiting for the processes');
-    const outcome = await waitForFormation(client, app, targets, (text) => (ux.action.status = text));
-    if (outcome.done) return ux.action.stop(`done, ${outcome.summary}`);
-    ux.action.stop('failed');
-    this.error(outcome.message, { exit: 1 });
+    if (flags.wait) {
+      const targets = result.filter((f) => updates.some((u) => u.type === f.type));
+      // A spinner on a terminal; for scripts, oclif prints the start and the end only.
+      ux.action.start('Waiting for the processes');
+      const outcome = await waitForFormation(client, app, targets, (text) => (ux.action.status = text));
+      if (!outcome.done) {
+        ux.action.stop('failed');
+        this.error(outcome.message, { exit: 1 });
+      }
+      ux.action.stop(`done, ${outcome.summary}`);
+    }
+    if (flags.json) this.log(toJson(result));
   }
 }
