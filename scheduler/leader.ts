@@ -11,7 +11,7 @@
  * scheduler leads alone and says so in its log.
  */
 import type { KV, NatsConnection } from 'nats';
-import { errorMessage, type Logger } from '../shared';
+import { errorMessage, jetStreamReplicas, type Logger } from '../shared';
 
 export interface LeaderOptions {
   nc: NatsConnection;
@@ -58,7 +58,7 @@ export function startLeaderElection(o: LeaderOptions): LeaderLock {
 
   const attempt = async (): Promise<void> => {
     try {
-      if (!kv) kv = await o.nc.jetstream().views.kv(o.bucket ?? 'paas_scheduler', { ttl: ttlMs, history: 1 });
+      if (!kv) kv = await o.nc.jetstream().views.kv(o.bucket ?? 'paas_scheduler', { ttl: ttlMs, history: 1, replicas: jetStreamReplicas() });
     } catch (err) {
       const message = errorMessage(err);
       if (/jetstream not enabled|503/i.test(message)) {

@@ -4,10 +4,24 @@
  */
 import { connect, JSONCodec, type NatsConnection, type Subscription } from 'nats';
 import type { z } from 'zod';
-import { PaasError, UnavailableError } from './errors';
+import { InvalidInputError, PaasError, UnavailableError } from './errors';
 import type { Logger } from './log';
 
 const codec = JSONCodec<unknown>();
+
+/**
+ * How many nats-servers keep each JetStream stream and key-value bucket paas makes (app
+ * logs, metrics, the scheduler's and drains' leases): 1 on a single server, 3 on a
+ * cluster of three or more, so the loss of one server loses nothing and stops nothing.
+ * Set by PAAS_NATS_REPLICAS (1–5); a stream made before is brought to it at start.
+ */
+export function jetStreamReplicas(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PAAS_NATS_REPLICAS;
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidInputError(`PAAS_NATS_REPLICAS must be a whole number from 1 to 5 (3 for a cluster of three nats-servers), not ${JSON.stringify(raw)}.`);
+  return n;
+}
 
 export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
   const nc = await connect({

@@ -10,14 +10,14 @@
  */
 import crypto from 'node:crypto';
 import type { KV, NatsConnection } from 'nats';
-import { errorMessage, type Logger } from '../../shared';
+import { errorMessage, jetStreamReplicas, type Logger } from '../../shared';
 
 export const LEASE_BUCKET = 'PAAS_DRAIN_LEASES';
 const LEASE_TTL_MS = 10_000;
 const RENEW_MS = 2_000;
 
 export async function openLeaseBucket(nc: NatsConnection): Promise<KV> {
-  return nc.jetstream().views.kv(LEASE_BUCKET, { ttl: LEASE_TTL_MS, history: 1 });
+  return nc.jetstream().views.kv(LEASE_BUCKET, { ttl: LEASE_TTL_MS, history: 1, replicas: jetStreamReplicas() });
 }
 
 export class DrainLease {

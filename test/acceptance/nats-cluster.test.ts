@@ -68,7 +68,8 @@ describe('paas on a NATS cluster through the loss of a server', { skip: !hasNats
       return (await stored()).includes('line 1000') ? true : undefined;
     }, 60_000);
     assert.notEqual(nc.getServer(), current, 'reconnected to another server');
-    const after = await stored();
+    // Right after a loss a read may be refused (503, try again) while the cluster settles: read as a user retries.
+    const after = await eventually('the stored lines', stored, 60_000);
     for (let n = 0; n < 50; n++) assert.ok(after.includes(`line ${n}`), `line ${n} survived`);
     await eventually('the lease after the loss', async () => (lock.isLeader() ? true : undefined), 30_000);
 
@@ -82,7 +83,7 @@ describe('paas on a NATS cluster through the loss of a server', { skip: !hasNats
       await nc.flush();
       return (await stored()).includes('line 2000') ? true : undefined;
     }, 60_000);
-    const last = await stored();
+    const last = await eventually('the stored lines', stored, 60_000);
     for (let n = 0; n < 50; n++) assert.ok(last.includes(`line ${n}`), `line ${n} survived both losses`);
     assert.ok(last.includes('line 1000'));
     await eventually('the lease with the second server gone', async () => (lock.isLeader() ? true : undefined), 30_000);
