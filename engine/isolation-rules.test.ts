@@ -153,7 +153,7 @@ test("a bridge's app chains are told apart from those of a bridge whose name ext
   assert.deepEqual(existingAppChains(save, 'paas0'), ['PIA-paas0-0', 'PIA-paas0-12']);
 });
 
-test('removal takes jumps and chains away, and nothing when there is nothing', () => {
+test('removal takes jumps (every copy) and chains away, and nothing when there is nothing', () => {
   const save = [
     '*nat',
     ':PAAS-NOMASQ-paas0 - [0:0]',
@@ -163,6 +163,7 @@ test('removal takes jumps and chains away, and nothing when there is nothing', (
     ':PIA-paas0-0 - [0:0]',
     '-A FORWARD -i paas0 -j PAAS-ISO-paas0',
     '-A FORWARD -o paas0 -j PAAS-ISO-paas0',
+    '-A FORWARD -o paas0 -j PAAS-ISO-paas0',
   ].join('\n');
   const script = removalScript(save, 'paas0', '10.77.0.0/16');
   assert.equal(
@@ -171,6 +172,7 @@ test('removal takes jumps and chains away, and nothing when there is nothing', (
       '*filter',
       '-D FORWARD -i paas0 -j PAAS-ISO-paas0',
       '-D FORWARD -o paas0 -j PAAS-ISO-paas0',
+      '-D FORWARD -o paas0 -j PAAS-ISO-paas0', // every copy: a chain still jumped to cannot go
       '-F PAAS-ISO-paas0',
       '-F PIA-paas0-0',
       '-X PAAS-ISO-paas0',

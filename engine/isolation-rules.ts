@@ -155,24 +155,21 @@ export function isolationScript(view: IsolationView, save: string): { script: st
   return { script: withJumps(filter.script, jumps.filter) + withJumps(natRules(view), jumps.nat), appChains: filter.appChains };
 }
 
-/** iptables-restore --noflush input removing a bridge's isolation (its jumps, chains), per an iptables-save dump. */
+/** iptables-restore --noflush input removing a bridge's isolation (its jumps, every copy, and chains), per an iptables-save dump. */
 export function removalScript(save: string, bridge: string, subnet: string): string {
-  const present = new Set(save.split('\n'));
+  const lines = save.split('\n');
   const j = isolationJumps(bridge, subnet);
-  const has = (chain: string): boolean => save.split('\n').some((l) => l.startsWith(`:${chain} `));
+  const has = (chain: string): boolean => lines.some((l) => l.startsWith(`:${chain} `));
+  const deletes = (jumps: string[]): string[] => lines.filter((l) => jumps.includes(l)).map((l) => l.replace(/^-A /, '-D '));
   const out: string[] = [];
   const filterChains = [isolationChain(bridge), ...existingAppChains(save, bridge)].filter(has);
-  const filterJumps = j.filter.filter((l) => present.has(l));
+  const filterJumps = deletes(j.filter);
   if (filterChains.length + filterJumps.length > 0) {
-    out.push('*filter', ...filterJumps.map((l) => l.replace(/^-A /, '-D ')));
-    out.push(...filterChains.map((n) => `-F ${n}`), ...filterChains.map((n) => `-X ${n}`), 'COMMIT');
+    out.push('*filter', ...filterJumps, ...filterChains.map((n) => `-F ${n}`), ...filterChains.map((n) => `-X ${n}`), 'COMMIT');
   }
-  const natJumps = j.nat.filter((l) => present.has(l));
-  if (has(noMasqChain(bridge)) || natJumps.length > 0) {
-    out.push('*nat', ...natJumps.map((l) => l.replace(/^-A /, '-D ')));
-    if (has(noMasqChain(bridge))) out.push(`-F ${noMasqChain(bridge)}`, `-X ${noMasqChain(bridge)}`);
-    out.push('COMMIT');
-  }
+  const natJumps = deletes(j.nat);
+  const natChain = has(noMasqChain(bridge)) ? [`-F ${noMasqChain(bridge)}`, `-X ${noMasqChain(bridge)}`] : [];
+  if (natJumps.length + natChain.length > 0) out.push('*nat', ...natJumps, ...natChain, 'COMMIT');
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
