@@ -15,9 +15,10 @@
  *   paasi-peer  10.99.0.3 another paas host, whose containers 10.99.200.5 (app shop)
  *                         and 10.99.200.6 (app blog) the root namespace routes to it
  *
- * What the other host's heartbeats would say is handed to the engine as its agent does
- * (setIsolationPeers). A full second engine host (test/helpers/netns-hosts.ts) is left
- * to the multihost acceptance test.
+ * What the other host's heartbeats say is handed to the engine as its agent does
+ * (setIsolationPeers); the last test has the agent itself learn it from a heartbeat on
+ * a private nats-server. A full second engine host (test/helpers/netns-hosts.ts) is
+ * left to the multihost acceptance test.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -27,7 +28,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { skipReason, testEngine, type TestEngineSetup } from './integration-fixture';
 import type { EngineApi } from './types';
-import type { IsolationPeers } from './isolation';
+import { NO_PEERS, type IsolationPeers } from './isolation';
+import { connect } from 'nats';
+import { publish, silentLogger, subjects, type HostHeartbeat } from '../shared';
+import { startAgent } from './agent';
+import { freePort } from '../test/helpers/ports';
 import { LABEL_APP } from './job-mapping';
 
 const BRIDGE = 'paasi0';
@@ -212,5 +217,37 @@ describe('app isolation on the bridge', { skip: skipReason() }, () => {
     await said('still here\n');
     client.kill('SIGKILL');
     await engine.setIsolationPeers(PEERS);
+  });
+
+  test("through the agent: another host's heartbeat lets its container of the app in, the control plane option makes a node", async () => {
+    await engine.setIsolationPeers(NO_PEERS);
+    assert.equal(await probe(PEER_NS, c.shop1.ip, { from: '10.99.200.5' }), 'timeout', 'unknown before any heartbeat');
+    const port = await freePort();
+    const nats = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    children.push(nats);
+    const nc = await connect({ servers: `127.0.0.1:${port}`, waitOnFirstConnect: true, timeout: 10_000 });
+    const agent = startAgent({ engine, nc, hostId: `iso-${process.pid}`, address: '10.98.0.1', controlPlane: ['10.99.0.2'], log: silentLogger, heartbeatMs: 60_000 });
+    try {
+      const beat: HostHeartbeat = {
+        hostId: 'iso-peer',
+        address: '10.99.0.3',
+        subnet: '10.99.200.0/24',
+        memoryBytes: 1,
+        cpus: 1,
+        runtime: 'runc',
+        jobs: [{ id: 'peer-web-1', app: 'shop', release: 1, processType: 'web', hostId: 'iso-peer', state: 'up', ip: '10.99.200.5' }],
+        at: new Date().toISOString(),
+      };
+      publish(nc, subjects.hostHeartbeat.name, subjects.hostHeartbeat.schema, beat);
+      let reached = '';
+      for (let i = 0; i < 20 && !reached.startsWith('connected'); i++) reached = await probe(PEER_NS, c.shop1.ip, { from: '10.99.200.5' });
+      assert.equal(reached, 'connected 10.99.200.5', "the peer's shop container reaches shop1");
+      assert.equal(await probe(PEER_NS, c.shop1.ip, { from: '10.99.200.6' }), 'timeout', 'an address the heartbeat did not name stays out');
+      assert.equal(await probe(CP_NS, c.blog.ip, { from: '10.99.0.2' }), 'connected 10.99.0.2', 'the control plane reaches containers');
+      assert.equal(await probe(c.blog.netns, '10.99.0.3'), 'timeout', 'the heartbeating host is a node: containers do not reach it');
+    } finally {
+      await agent.stop();
+      await nc.close();
+    }
   });
 });
