@@ -74,8 +74,8 @@ function probe(netns: string | undefined, host: string, options: { port?: number
   });
 }
 
-async function listen(netns: string | undefined, children: ChildProcess[]): Promise<void> {
-  const argv = inNs(netns, [process.execPath, '-e', SERVER]);
+async function listen(netns: string | undefined, children: ChildProcess[], server = SERVER): Promise<void> {
+  const argv = inNs(netns, [process.execPath, '-e', server]);
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
@@ -177,6 +177,19 @@ describe('app isolation on the bridge', { skip: skipReason() }, () => {
     } finally {
       server.close();
     }
+  });
+
+  test('no IPv6 on the bridge: a container has no link-local address, so an app listening on :: is not reachable by its neighbours', async () => {
+    // What `server.listen(PORT)` does: every address, IPv6 included.
+    await listen(c.shop1.netns, children, SERVER.replace(`listen(${PORT}, '0.0.0.0'`, `listen(${PORT + 1}, '::'`));
+    for (const name of ['shop1', 'blog'] as const) {
+      assert.equal(sh('ip', ['-n', c[name].netns, '-6', 'addr', 'show', 'dev', 'eth0']).trim(), '', `${name}'s eth0 has no IPv6 address`);
+    }
+    // shop1's link-local address as the kernel would have made it from its MAC (EUI-64).
+    const mac = /link\/ether (\S+)/.exec(sh('ip', ['-n', c.shop1.netns, 'link', 'show', 'dev', 'eth0']))![1]!.split(':').map((h) => parseInt(h, 16));
+    const eui = [mac[0]! ^ 2, mac[1]!, mac[2]!, 0xff, 0xfe, mac[3]!, mac[4]!, mac[5]!];
+    const linkLocal = `fe80::${[0, 2, 4, 6].map((i) => ((eui[i]! << 8) | eui[i + 1]!).toString(16)).join(':')}%eth0`;
+    assert.notEqual((await probe(c.blog.netns, linkLocal, { port: PORT + 1 })).split(' ')[0], 'connected', `blog → ${linkLocal}`);
   });
 
   test('the host and the nodes (a router on another node) reach every container', async () => {
