@@ -5,6 +5,8 @@
  * configured or NATS is reached at). A host not heard for `expiryMs` is forgotten: its
  * containers' new connections are refused from then on (established ones go on).
  */
+import { lookup } from 'node:dns/promises';
+import { isIPv4 } from 'node:net';
 import type { NatsConnection } from 'nats';
 import { subjects, subscribe, type HostHeartbeat, type Logger } from '../shared';
 import type { EngineApi } from './types';
@@ -14,13 +16,21 @@ export const PEER_EXPIRY_MS = 15_000;
 
 export class ClusterPeers {
   private readonly hosts = new Map<string, { beat: HostHeartbeat; at: number }>();
+  private readonly nodes: Set<string>;
 
   constructor(
     private readonly selfId: string,
     /** This host's address and the control plane's (addresses or CIDRs). */
-    private readonly nodes: readonly string[],
+    nodes: readonly string[],
     private readonly expiryMs = PEER_EXPIRY_MS,
-  ) {}
+  ) {
+    this.nodes = new Set(nodes);
+  }
+
+  /** More nodes (names resolved later). */
+  addNodes(nodes: readonly string[]): void {
+    for (const n of nodes) this.nodes.add(n);
+  }
 
   heard(beat: HostHeartbeat, now = Date.now()): void {
     if (beat.hostId !== this.selfId) this.hosts.set(beat.hostId, { beat, at: now });
@@ -49,7 +59,8 @@ export class ClusterPeers {
  * `debounceMs`, and none when nothing changed. Returns the stop function.
  */
 export function followPeers(engine: EngineApi, nc: NatsConnection, hostId: string, nodes: readonly string[], log: Logger, debounceMs = 200): () => void {
-  const cluster = new ClusterPeers(hostId, nodes);
+  const names = nodes.filter((n) => !/^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(n));
+  const cluster = new ClusterPeers(hostId, nodes.filter((n) => !names.includes(n)));
   let sent = '';
   let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
@@ -69,6 +80,16 @@ export function followPeers(engine: EngineApi, nc: NatsConnection, hostId: strin
     cluster.heard(beat);
     schedule();
   });
+  // A control plane named by host name (NATS_URL=nats://cp.internal:4222): its addresses.
+  for (const name of names) {
+    lookup(name, { all: true, family: 4 }).then(
+      (found) => {
+        cluster.addNodes(found.map((a) => a.address).filter((a) => isIPv4(a) && !a.startsWith('127.')));
+        schedule();
+      },
+      (err) => log.warn('could not resolve a control-plane node; set PAAS_NODE_CIDR', { name, err }),
+    );
+  }
   // Also without any heartbeat: this host's own nodes at start, and expiries.
   const tick = setInterval(schedule, 2_000);
   schedule();
