@@ -79,17 +79,32 @@ test("an app's chain accepts exactly its containers, on this host and on others"
   assert.doesNotMatch(s, /10\.78\.0\.10/);
 });
 
-test('out of a container: its resolvers on port 53, then nodes and the metadata address dropped, then the rest accepted', () => {
-  const r = rules();
+test("out of a container: its resolvers on port 53, node addresses and the metadata address dropped, other hosts' containers accepted, node networks dropped, the rest accepted", () => {
+  const r = rules(view({ nodes: ['10.0.0.0/8', '192.168.1.5', '10.78.0.1'] }));
   const dnsUdp = indexOf(r, '-i paas0 -d 10.255.255.53/32 -p udp -m udp --dport 53 -j ACCEPT');
   const dnsTcp = indexOf(r, '-i paas0 -d 10.255.255.53/32 -p tcp -m tcp --dport 53 -j ACCEPT');
-  const node = indexOf(r, '-i paas0 -d 10.0.0.0/24 -j DROP');
   const nodeAddress = indexOf(r, '-i paas0 -d 192.168.1.5/32 -j DROP');
+  // Another host whose address lies in its container subnet (its bridge address) stays a node.
+  const hostInPeerSubnet = indexOf(r, '-i paas0 -d 10.78.0.1/32 -j DROP');
   const metadata = indexOf(r, '-i paas0 -d 169.254.169.254/32 -j DROP');
-  assert.ok(Math.max(dnsUdp, dnsTcp) < Math.min(node, nodeAddress, metadata));
+  const peerContainers = indexOf(r, '-i paas0 -d 10.78.0.0/16 -j ACCEPT');
+  // A node network wide enough to hold the container subnets does not cut one app's hosts apart.
+  const nodeNetwork = indexOf(r, '-i paas0 -d 10.0.0.0/8 -j DROP');
+  assert.ok(Math.max(dnsUdp, dnsTcp) < Math.min(nodeAddress, hostInPeerSubnet, metadata));
+  assert.ok(Math.max(nodeAddress, hostInPeerSubnet, metadata) < peerContainers);
+  assert.ok(peerContainers < nodeNetwork);
   assert.equal(r.at(-1), '-i paas0 -j ACCEPT');
   // Every into-container rule comes before the first out-of-container one (a -i -o packet is decided as incoming).
   assert.ok(lastIndex(r, (l) => l.startsWith('-o ')) < r.findIndex((l) => l.startsWith('-i paas0 -d')));
+});
+
+test("this host itself drops new connections from other hosts' container subnets (its bridge address is routed like its containers)", () => {
+  const s = filterRules(view({ peerSubnets: ['10.78.0.0/16', '10.79.0.0/16', '10.77.0.0/16'] })).script;
+  assert.deepEqual(chain(s, 'PAAS-ISI-paas0'), [
+    '-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN',
+    '-s 10.78.0.0/16 -j DROP',
+    '-s 10.79.0.0/16 -j DROP',
+  ]);
 });
 
 test("the machine's resolver is not dropped unless an explicit node CIDR covers it, and then only port 53 stays open", () => {
@@ -136,9 +151,9 @@ test('other hosts\' container subnets leave unmasqueraded (the receiver must see
 
 test('jumps are inserted at the top when missing, and only then', () => {
   const none = missingJumps('', 'paas0', '10.77.0.0/16');
-  assert.deepEqual(none.filter, ['-I FORWARD 1 -i paas0 -j PAAS-ISO-paas0', '-I FORWARD 1 -o paas0 -j PAAS-ISO-paas0']);
+  assert.deepEqual(none.filter, ['-I FORWARD 1 -i paas0 -j PAAS-ISO-paas0', '-I FORWARD 1 -o paas0 -j PAAS-ISO-paas0', '-I INPUT 1 -j PAAS-ISI-paas0']);
   assert.deepEqual(none.nat, ['-I POSTROUTING 1 -s 10.77.0.0/16 -j PAAS-NOMASQ-paas0']);
-  const save = ['*filter', '-A FORWARD -o paas0 -j PAAS-ISO-paas0', '-A FORWARD -i paas0 -j PAAS-ISO-paas0', '*nat', '-A POSTROUTING -s 10.77.0.0/16 -j PAAS-NOMASQ-paas0'].join('\n');
+  const save = ['*filter', '-A INPUT -j PAAS-ISI-paas0', '-A FORWARD -o paas0 -j PAAS-ISO-paas0', '-A FORWARD -i paas0 -j PAAS-ISO-paas0', '*nat', '-A POSTROUTING -s 10.77.0.0/16 -j PAAS-NOMASQ-paas0'].join('\n');
   assert.deepEqual(missingJumps(save, 'paas0', '10.77.0.0/16'), { filter: [], nat: [] });
   // The whole script: jumps after the declarations, one commit per table.
   const { script } = isolationScript(view(), '');
@@ -160,7 +175,9 @@ test('removal takes jumps (every copy) and chains away, and nothing when there i
     '-A POSTROUTING -s 10.77.0.0/16 -j PAAS-NOMASQ-paas0',
     '*filter',
     ':PAAS-ISO-paas0 - [5:300]',
+    ':PAAS-ISI-paas0 - [0:0]',
     ':PIA-paas0-0 - [0:0]',
+    '-A INPUT -j PAAS-ISI-paas0',
     '-A FORWARD -i paas0 -j PAAS-ISO-paas0',
     '-A FORWARD -o paas0 -j PAAS-ISO-paas0',
     '-A FORWARD -o paas0 -j PAAS-ISO-paas0',
@@ -170,12 +187,15 @@ test('removal takes jumps (every copy) and chains away, and nothing when there i
     script,
     [
       '*filter',
+      '-D INPUT -j PAAS-ISI-paas0',
       '-D FORWARD -i paas0 -j PAAS-ISO-paas0',
       '-D FORWARD -o paas0 -j PAAS-ISO-paas0',
       '-D FORWARD -o paas0 -j PAAS-ISO-paas0', // every copy: a chain still jumped to cannot go
       '-F PAAS-ISO-paas0',
+      '-F PAAS-ISI-paas0',
       '-F PIA-paas0-0',
       '-X PAAS-ISO-paas0',
+      '-X PAAS-ISI-paas0',
       '-X PIA-paas0-0',
       'COMMIT',
       '*nat',

@@ -12,10 +12,15 @@
  *             into a container from a node           accept (routers, other hosts)
  *             into a container from anyone else      drop
  *             out of a container to its resolvers    accept (port 53, even on a node)
- *             out of a container to a node or to
- *             the cloud metadata address            drop (control plane, agents, MySQL, NATS)
- *             out of a container to elsewhere       accept (the internet, other hosts' containers,
- *                                                   whose own hosts decide)
+ *             out of a container to a node address
+ *             or the cloud metadata address         drop (control plane, agents, MySQL, NATS)
+ *             out of a container to another host's
+ *             container subnet                      accept (that host decides, by app)
+ *             out of a container to a node network  drop (PAAS_NODE_CIDR)
+ *             out of a container to elsewhere       accept (the internet)
+ *           PAAS-ISI-<bridge>, jumped to from the top of INPUT: new connections from other
+ *           hosts' container subnets to this host itself are dropped (its bridge address
+ *           is routed like its containers, and no -i rule would catch them).
  *   nat     PAAS-NOMASQ-<bridge>, jumped to from the top of POSTROUTING for the bridge's
  *           subnet: traffic to other hosts' container subnets leaves unmasqueraded, so
  *           the receiving host sees which container (hence which app) it comes from.
@@ -51,6 +56,10 @@ export function isolationChain(bridge: string): string {
   return `PAAS-ISO-${bridge}`;
 }
 
+export function inputChain(bridge: string): string {
+  return `PAAS-ISI-${bridge}`;
+}
+
 export function noMasqChain(bridge: string): string {
   return `PAAS-NOMASQ-${bridge}`;
 }
@@ -63,7 +72,11 @@ export function appChain(bridge: string, index: number): string {
 /** The jumps into the chains, as iptables-save prints them; they are inserted at the top. */
 export function isolationJumps(bridge: string, subnet: string): { filter: string[]; nat: string[] } {
   return {
-    filter: [`-A FORWARD -i ${bridge} -j ${isolationChain(bridge)}`, `-A FORWARD -o ${bridge} -j ${isolationChain(bridge)}`],
+    filter: [
+      `-A FORWARD -i ${bridge} -j ${isolationChain(bridge)}`,
+      `-A FORWARD -o ${bridge} -j ${isolationChain(bridge)}`,
+      `-A INPUT -j ${inputChain(bridge)}`,
+    ],
     nat: [`-A POSTROUTING -s ${subnet} -j ${noMasqChain(bridge)}`],
   };
 }
@@ -96,12 +109,14 @@ export function filterRules(view: IsolationView, previous: readonly string[] = [
   const c = isolationChain(b);
   const apps = appsHere(view);
   const chains = apps.map((_, i) => appChain(b, i));
-  const subnets = sortedUnique([view.subnet, ...view.peerSubnets].map(asCidr));
+  const own = asCidr(view.subnet);
+  const peers = sortedUnique(view.peerSubnets.map(asCidr)).filter((p) => p !== own);
+  const subnets = sortedUnique([own, ...peers]);
   const nodes = sortedUnique(view.nodes.map(asCidr));
   const resolvers = sortedUnique(view.resolvers.map(asCidr));
   const stale = previous.filter((n) => !chains.includes(n));
   // Stale chains are declared too (which flushes them): only an empty chain can be deleted.
-  const lines = ['*filter', ...[c, ...chains, ...stale].map((n) => `:${n} - [0:0]`)];
+  const lines = ['*filter', ...[c, inputChain(b), ...chains, ...stale].map((n) => `:${n} - [0:0]`)];
   const rule = (r: string): number => lines.push(`-A ${c} ${r}`);
   rule('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
   rule(`-i ${b} ! -s ${view.subnet} -j DROP`);
@@ -113,8 +128,17 @@ export function filterRules(view: IsolationView, previous: readonly string[] = [
   rule(`-o ${b} -j DROP`);
   // Out of a container (what is left is from the bridge to elsewhere).
   for (const r of resolvers) for (const p of ['udp', 'tcp']) rule(`-i ${b} -d ${r} -p ${p} -m ${p} --dport 53 -j ACCEPT`);
-  for (const n of [...nodes, METADATA_ADDRESS]) rule(`-i ${b} -d ${n} -j DROP`);
+  // Node addresses first: a host whose address lies in its own container subnet is still a node.
+  const [addresses, networks] = [nodes.filter((n) => n.endsWith('/32')), nodes.filter((n) => !n.endsWith('/32'))];
+  for (const n of [...addresses, METADATA_ADDRESS]) rule(`-i ${b} -d ${n} -j DROP`);
+  // Another host's containers: that host decides, by app. Before the node networks, which may be wide.
+  for (const s of peers) rule(`-i ${b} -d ${s} -j ACCEPT`);
+  for (const n of networks) rule(`-i ${b} -d ${n} -j DROP`);
   rule(`-i ${b} -j ACCEPT`);
+  // This host itself, from other hosts' containers (answers to its own connections pass).
+  const input = inputChain(b);
+  lines.push(`-A ${input} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN`);
+  for (const s of peers) lines.push(`-A ${input} -s ${s} -j DROP`);
   apps.forEach((a, i) => a.members.forEach((ip) => lines.push(`-A ${chains[i]} -s ${ip} -j ACCEPT`)));
   for (const old of stale) lines.push(`-X ${old}`);
   lines.push('COMMIT');
@@ -162,7 +186,7 @@ export function removalScript(save: string, bridge: string, subnet: string): str
   const has = (chain: string): boolean => lines.some((l) => l.startsWith(`:${chain} `));
   const deletes = (jumps: string[]): string[] => lines.filter((l) => jumps.includes(l)).map((l) => l.replace(/^-A /, '-D '));
   const out: string[] = [];
-  const filterChains = [isolationChain(bridge), ...existingAppChains(save, bridge)].filter(has);
+  const filterChains = [isolationChain(bridge), inputChain(bridge), ...existingAppChains(save, bridge)].filter(has);
   const filterJumps = deletes(j.filter);
   if (filterChains.length + filterJumps.length > 0) {
     out.push('*filter', ...filterJumps, ...filterChains.map((n) => `-F ${n}`), ...filterChains.map((n) => `-X ${n}`), 'COMMIT');

@@ -209,6 +209,19 @@ describe('app isolation on the bridge', { skip: skipReason() }, () => {
     assert.equal(await probe(c.shop2.netns, '10.99.200.5'), `connected ${c.shop2.ip}`);
   });
 
+  test("another host's containers do not reach this host itself, at any of its addresses; that host does", async () => {
+    const server = net.createServer((s) => s.end('host service\n'));
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const [bridge, lan] = await Promise.all(['10.98.0.1', '10.99.0.1'].map((t) => probe(PEER_NS, t, { port, from: '10.99.200.5' })));
+      assert.deepEqual({ bridge, lan }, { bridge: 'timeout', lan: 'timeout' });
+      assert.equal(await probe(PEER_NS, '10.99.0.1', { port, from: '10.99.0.3' }), 'connected host service');
+    } finally {
+      server.close();
+    }
+  });
+
   test('an established connection keeps working when the rules change; a new one then follows the new rules', async () => {
     const code = `const s = require('net').connect({ port: ${PORT}, host: '${c.shop1.ip}', localAddress: '10.99.200.5' });
       s.setEncoding('utf8'); s.on('data', (d) => process.stdout.write(d)); s.on('error', (e) => console.log('error ' + e.code));
