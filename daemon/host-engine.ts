@@ -31,10 +31,20 @@ export interface HostAgent {
   subnet: string;
 }
 
+/** The hosts NATS_URL names (a comma-separated list of servers), loopback aside: control-plane nodes for the firewall. */
+export function natsHosts(natsUrl: string | undefined): string[] {
+  return (natsUrl ?? '')
+    .split(',')
+    .map((u) => /^(?:\w+:\/\/)?(?:[^@/]*@)?([^:/]+)/.exec(u.trim())?.[1])
+    .filter((h): h is string => !!h && !h.startsWith('127.') && h !== 'localhost');
+}
+
 export function startHostAgent(config: PaasConfig, engine: EngineApi, nc: NatsConnection, stops: StopSteps, log: Logger): HostAgent {
   const address = config.hostAddress ?? engine.bridgeAddress;
   const subnet = parseCidr(config.bridgeCidr).subnet;
-  const agent = startAgent({ engine, nc, hostId: config.hostId, address, subnet, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs, metricsIntervalMs: config.metricsIntervalMs, attachWaitMs: config.attachWaitMs });
+  // Nodes beyond the hosts (which heartbeats name): the operator's node networks and NATS's address.
+  const controlPlane = [...config.nodeCidrs, ...natsHosts(config.natsUrl)];
+  const agent = startAgent({ engine, nc, hostId: config.hostId, address, subnet, controlPlane, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs, metricsIntervalMs: config.metricsIntervalMs, attachWaitMs: config.attachWaitMs });
   stops.push(() => agent.stop());
   return { agent, address, subnet };
 }

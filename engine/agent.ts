@@ -19,6 +19,7 @@ import { ensureJobImage } from './agent-pull';
 import { lines, shippedPaasLines, OOM_REASON, type StateWord } from './agent-state-lines';
 import { exitedToRemove } from './agent-retention';
 import { serveAttach } from './agent-attach';
+import { followPeers } from './agent-peers';
 
 export interface AgentOptions {
   engine: EngineApi;
@@ -28,6 +29,12 @@ export interface AgentOptions {
   address: string;
   /** This host's container subnet (CIDR), sent in heartbeats for routes between hosts. */
   subnet?: string;
+  /**
+   * The control plane's addresses or CIDRs (PAAS_NODE_CIDR, NATS's address): with every
+   * host's address from the heartbeats, the nodes that reach containers and that
+   * containers may not reach (isolation-rules.ts).
+   */
+  controlPlane?: string[];
   log: Logger;
   heartbeatMs?: number;
   /** How often each job's memory and CPU are sampled for `paas ps` and `paas metrics` (10 s). */
@@ -309,12 +316,14 @@ export function startAgent(o: AgentOptions): AgentHandle {
   })();
 
   const stopLogs = forwardLogs(engine, shipper, hostId, log);
+  const stopPeers = followPeers(engine, nc, hostId, [o.address, ...(o.controlPlane ?? [])], log.child('isolation'));
   const stopMetrics = sampleJobMetrics(engine, nc, hostId, log, o.metricsIntervalMs);
 
   return {
     ready,
     async stop() {
       stopLogs();
+      stopPeers();
       stopMetrics();
       attached.stop();
       clearInterval(timer);

@@ -15,6 +15,7 @@ import { ConflictError } from '../shared';
 import { overlaps, parseCidr, type Cidr } from './cidr';
 import { exec, execRaw } from './exec';
 import { reconcilePorts, removeDnatChainIfEmpty } from './ports-publish';
+import { removeIsolation } from './isolation';
 
 type Table = 'nat' | 'filter';
 
@@ -99,6 +100,7 @@ export async function ensureBridge(name: string, cidr: Cidr): Promise<void> {
 export async function removeBridge(name: string, cidr: Cidr): Promise<void> {
   await reconcilePorts(cidr, new Set());
   await removeDnatChainIfEmpty();
+  await removeIsolation(name, cidr);
   for (const [table, rule] of bridgeRules(name, cidr)) {
     const args = rule.replace(/^-A /, '').split(' ');
     while ((await execRaw('iptables', ['-w', '-t', table, '-D', ...args])).code === 0) {

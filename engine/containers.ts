@@ -48,6 +48,8 @@ export interface ManagerDeps {
   log: Logger;
   /** Bound on each container's kept output (default 10 MiB). */
   logMaxBytes?: number;
+  /** The app isolation rules (isolation.ts): brought up to date before every start, after every remove. */
+  firewall?: { refresh(): Promise<void> };
 }
 
 export class ContainerManager {
@@ -168,6 +170,8 @@ export class ContainerManager {
         await Promise.all([
           mountOverlay({ lower, upper: p.upper(id), work: p.work(id), target: p.rootfs(id) }).then(() => t.mark('overlay')),
           networkUp(r, this.names(id), this.d.bridge).then(() => t.mark('network')),
+          // Before any process runs behind the address: its app's peers (and only they) reach it.
+          this.d.firewall?.refresh().then(() => t.mark('firewall')),
           rm(p.exitFile(id), { force: true }),
           rm(p.pidFile(id), { force: true }),
           prepareLog(p, id),
@@ -299,6 +303,8 @@ export class ContainerManager {
       this.records.delete(id);
       void this.teardowns.remove(rec);
     });
+    // Its address leaves its app's set (a start refreshes anyway before the address is reused).
+    void this.d.firewall?.refresh().catch((err) => this.d.log.warn('isolation rules not updated', { id, err }));
   }
 
   /** Waits for every background teardown (engine close, tests). */

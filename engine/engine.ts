@@ -29,6 +29,9 @@ import { networkSettled, reconcileNetwork } from './container-network';
 import { VolumeStore } from './volume-store';
 import { lifecycleApi } from './lifecycle-api';
 import { detectCgroupVersion } from './stats-cgroup';
+import { IsolationFirewall } from './isolation';
+import { containerResolvConf } from './container-config';
+import { LABEL_APP } from './job-mapping';
 
 export const DEFAULT_CACHE_DIR = '/var/cache/paas';
 
@@ -55,6 +58,10 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
   );
   await volumes.init();
   if (!oom.available) log.warn('/dev/kmsg is not readable: OOM kills will not be detected');
+  // Containers of an app, from create to remove (each keeps its address that long).
+  const appContainers = (): { ip: string; app: string }[] =>
+    [...manager.records.values()].flatMap((r) => (r.ip && r.spec.labels?.[LABEL_APP] && r.state !== 'removed' ? [{ ip: r.ip, app: r.spec.labels[LABEL_APP] }] : []));
+  const firewall = new IsolationFirewall({ name: options.bridgeName, cidr }, appContainers, containerResolvConf, log.child('isolation'));
   const manager: ContainerManager = new ContainerManager({
     paths,
     runtime,
@@ -69,8 +76,10 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
     },
     log,
     logMaxBytes: options.logMaxBytes,
+    firewall,
   });
   await manager.load();
+  await firewall.refresh(); // isolated from the start, re-adopted containers included
   const lifecycle = lifecycleApi(manager, cgroupVersion, log);
   const watcher = new ExitWatcher(manager, paths, runtime, log);
   await watcher.tick(); // containers that exited while no daemon watched
@@ -134,6 +143,7 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
     inspectVolume: (name) => volumes.inspect(name),
     removeVolume: (name) => volumes.remove(name),
     ...lifecycle.api,
+    setIsolationPeers: (peers) => firewall.setPeers(peers),
     settled: () => manager.settled(),
     async close() {
       watcher.stop();

@@ -11,4 +11,5 @@ export * from './errors';
 export { startEngineApi, engineSocketPath, engineToken, type EngineApiServer } from './api-server';
 export { EngineClient } from './api-client';
 export { parseCidr, type Cidr } from './cidr';
+export type { IsolationPeers } from './isolation';
 export { ensureJobImage, setPullCredentials } from './agent-pull';

@@ -55,9 +55,15 @@ export function hostSideBatch(names: NetNames, a: BridgeAttachment): string {
   ].join('\n');
 }
 
-/** `ip -n <netns> -batch` input: lo, the address, the default route. */
+/**
+ * `ip -n <netns> -batch` input: lo, the address, the default route. eth0 gets no IPv6
+ * link-local address (addrgenmode none, before it goes up): the bridge would switch
+ * IPv6 between containers past the IPv4 isolation rules, and an app listening on ::
+ * (Node's default) would be open to every neighbour (isolation-rules.ts). Containers
+ * cannot add one back without CAP_NET_ADMIN.
+ */
 export function containerSideBatch(a: BridgeAttachment): string {
-  return ['link set lo up', `addr add ${a.ip}/${a.prefix} dev eth0`, 'link set eth0 up', `route add default via ${a.gateway}`, ''].join('\n');
+  return ['link set lo up', `addr add ${a.ip}/${a.prefix} dev eth0`, 'link set dev eth0 addrgenmode none', 'link set eth0 up', `route add default via ${a.gateway}`, ''].join('\n');
 }
 
 /** A namespace with lo up (none mode). */

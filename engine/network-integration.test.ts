@@ -1,6 +1,6 @@
 /**
- * Container networking against the real thing (root only): containers reaching each
- * other on the bridge, published ports through iptables DNAT (from 127.0.0.1, the
+ * Container networking against the real thing (root only): containers of one app
+ * reaching each other on the bridge (other apps cannot: network-isolation.test.ts), published ports through iptables DNAT (from 127.0.0.1, the
  * bridge address and another container), cleanup of veth, netns and rules, and
  * addresses and rules after an engine restart. Own bridge paash3 10.234.0.1/16.
  */
@@ -20,6 +20,7 @@ import { networkSettled } from './container-network';
 import { publishedRules } from './ports-publish';
 import { dnatRule, portTag } from './ports-rules';
 import { join } from 'node:path';
+import { LABEL_APP } from './job-mapping';
 
 const skip = skipReason();
 const BRIDGE = 'paash3';
@@ -63,19 +64,20 @@ test('container networking integration', { skip, timeout: 300_000 }, async (t) =
           : undefined;
       assert.equal(await pollFor(gone, 5000, 20), true, `network of ${id} torn down`);
     };
-    const curlFromContainer = async (url: string): Promise<string> => {
+    const curlFromContainer = async (url: string, labels?: Record<string, string>): Promise<string> => {
       const out = collector();
-      const r = await engine.run({ id: uniq('curl'), image: STACK_REF, cmd: ['curl', '-sS', '--max-time', '5', url] }, { output: out.stream });
+      const r = await engine.run({ id: uniq('curl'), image: STACK_REF, cmd: ['curl', '-sS', '--max-time', '5', url], labels }, { output: out.stream });
       assert.equal(r.exitCode, 0, out.text());
       return out.text();
     };
 
-    await t.test('two containers on one host reach each other by IP, and the host reaches them', async () => {
+    await t.test('two containers of one app on one host reach each other by IP, and the host reaches them', async () => {
       const a = uniq('srv');
-      const ip = await serve(a, { hostname: 'server-a' });
+      const app = { [LABEL_APP]: 'netapp' };
+      const ip = await serve(a, { hostname: 'server-a', labels: app });
       assert.match(ip, /^10\.234\.\d+\.\d+$/);
       assert.equal(await httpGet(`http://${ip}:5000/`), 'hi from server-a');
-      assert.equal(await curlFromContainer(`http://${ip}:5000/`), 'hi from server-a');
+      assert.equal(await curlFromContainer(`http://${ip}:5000/`, app), 'hi from server-a');
       await engine.remove(a);
     });
 

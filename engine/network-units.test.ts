@@ -18,7 +18,7 @@ test('per-container setup is two ip batches: host side, then namespace side', ()
       'link add pv0123456789 type veth peer name eth0 address 02:42:0a:ea:00:09 netns paas-0123456789\n' +
       'link set dev pv0123456789 master paash3 up\n',
   );
-  assert.equal(containerSideBatch(a), 'link set lo up\naddr add 10.234.0.9/16 dev eth0\nlink set eth0 up\nroute add default via 10.234.0.1\n');
+  assert.equal(containerSideBatch(a), 'link set lo up\naddr add 10.234.0.9/16 dev eth0\nlink set dev eth0 addrgenmode none\nlink set eth0 up\nroute add default via 10.234.0.1\n');
   assert.ok(names.hostVeth.length <= 15);
 });
 

@@ -3,6 +3,7 @@
  * operators may rely on. Everything else in engine/ is private.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { IsolationPeers } from './isolation';
 
 export type RuntimeName = 'runc' | 'crun';
 
@@ -344,6 +345,12 @@ export interface EngineApi {
    */
   onLog(listener: (id: string, entry: LogEntry) => void, flow?: LogFlow): () => void;
   stats(id: string): Promise<ContainerStats>;
+  /**
+   * What other hosts contribute to this bridge's app isolation (isolation.ts): their
+   * containers by app, their container subnets, the nodes' addresses. The agent calls
+   * it from heartbeats; this host's own containers the engine knows itself.
+   */
+  setIsolationPeers(peers: IsolationPeers): Promise<void>;
   /**
    * Resolves once what removed and stopped containers held (veths, mounts, addresses) is
    * released; that happens after remove() and stop() return, off their paths.

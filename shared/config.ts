@@ -71,6 +71,15 @@ const schema = z.object({
   PAAS_REGISTRY_TOKEN: z.string().optional(),
   /** The address other nodes (routers, hosts) reach this host at; empty: its bridge address. */
   PAAS_HOST_ADDRESS: z.string().optional(),
+  /**
+   * The nodes' network(s), comma-separated CIDRs or addresses (e.g. 10.0.0.0/24): they
+   * reach containers (routers), containers do not reach them (control plane, database).
+   * Every host's address and NATS's are nodes anyway (engine/isolation-rules.ts).
+   */
+  PAAS_NODE_CIDR: z
+    .string()
+    .regex(/^\s*\d+\.\d+\.\d+\.\d+(\/\d{1,2})?\s*(,\s*\d+\.\d+\.\d+\.\d+(\/\d{1,2})?\s*)*$/, 'must be CIDRs or addresses, comma-separated, like 10.0.0.0/24,10.0.1.5')
+    .optional(),
   /** Router (Heroku's limits): time to the first byte of a response (H12), idle time while streaming (H15), client header time (slowloris). */
   PAAS_ROUTER_RESPONSE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   PAAS_ROUTER_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(55_000),
@@ -118,6 +127,8 @@ export interface PaasConfig {
   registryUrl?: string;
   registryToken?: string;
   hostAddress?: string;
+  /** PAAS_NODE_CIDR, split: the nodes' networks (engine/isolation-rules.ts). */
+  nodeCidrs: string[];
   /** Router timeouts (router/timeouts.ts); absent: Heroku's 30 s / 55 s / 30 s. */
   routerResponseTimeoutMs?: number;
   routerIdleTimeoutMs?: number;
@@ -172,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     registryUrl: c.PAAS_REGISTRY_URL?.replace(/\/+$/, ''),
     registryToken: c.PAAS_REGISTRY_TOKEN,
     hostAddress: c.PAAS_HOST_ADDRESS,
+    nodeCidrs: (c.PAAS_NODE_CIDR ?? '').split(',').map((v) => v.trim()).filter(Boolean),
     routerResponseTimeoutMs: c.PAAS_ROUTER_RESPONSE_TIMEOUT_MS,
     routerIdleTimeoutMs: c.PAAS_ROUTER_IDLE_TIMEOUT_MS,
     routerHeadersTimeoutMs: c.PAAS_ROUTER_HEADERS_TIMEOUT_MS,

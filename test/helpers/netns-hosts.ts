@@ -25,6 +25,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports';
+import { removalScript } from '../../engine/isolation-rules';
 import { ROOT, sleep } from './paas';
 
 export const LAN_BRIDGE = 'paasnet0';
@@ -150,6 +151,9 @@ function removeHostLeftovers(netns: string, dataDir: string): void {
 
 /** A root-namespace engine bridge and the engine's iptables rules naming it or its subnet. */
 function removeRootBridge(name: string, subnet: string): void {
+  // The isolation chains and their jumps (a jump names only the chain: `-A INPUT -j PAAS-ISI-<bridge>`).
+  const isolation = removalScript(run('iptables-save', [], true), name, subnet);
+  if (isolation) spawnSync('iptables-restore', ['-w', '--noflush'], { input: isolation });
   let table = '';
   for (const line of run('iptables-save', [], true).split('\n')) {
     if (line.startsWith('*')) table = line.slice(1);
