@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { loadConfig } from './config';
+import { loadConfig, SETTING_NAMES } from './config';
 import { parseRoles, ROLES } from './roles';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-config-file-'));
@@ -78,6 +78,14 @@ describe('the configuration file', () => {
     assert.throws(() => loadConfig({ PAAS_CONFIG_FILE: file }, NO_DEFAULT), new RegExp(`PAAS_ROUTR_PORT \\(in ${file}\\): not a paas setting`));
     const builderOnly = writeFile('builder.env', 'PAAS_GIT_PUSHES_PER_HOUR=10\n');
     assert.equal(loadConfig({ PAAS_CONFIG_FILE: builderOnly }, NO_DEFAULT).env?.PAAS_GIT_PUSHES_PER_HOUR, '10');
+  });
+
+  test('packaging/paas.env.example loads as it is and documents every setting', () => {
+    const example = path.resolve(__dirname, '..', '..', 'packaging', 'paas.env.example');
+    const text = fs.readFileSync(example, 'utf8');
+    assert.deepEqual(loadConfig({ PAAS_CONFIG_FILE: example }, NO_DEFAULT).configFile, example);
+    const undocumented = SETTING_NAMES.filter((name) => name !== 'PAAS_CONFIG_FILE' && !new RegExp(`^#?${name}=`, 'm').test(text));
+    assert.deepEqual(undocumented, []);
   });
 
   test('a named file that does not exist, or one that names another file, is refused', () => {

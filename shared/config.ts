@@ -102,7 +102,9 @@ const schema = z.object({
 
 /** Settings read outside this schema (builder/settings.ts), allowed in a configuration file too. */
 const OTHER_SETTINGS = ['PAAS_GIT_MAX_REPO_BYTES', 'PAAS_GIT_PUSHES_PER_HOUR', 'PAAS_EXTRA_BUILDPACKS'];
-const KNOWN_SETTINGS = new Set([...Object.keys(schema.shape), ...OTHER_SETTINGS]);
+/** Every setting a node reads (packaging/paas.env.example documents each). */
+export const SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...OTHER_SETTINGS];
+const KNOWN_SETTINGS = new Set(SETTING_NAMES);
 
 export interface PaasConfig {
   dataDir: string;
