@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command } from '@oclif/core';
 import { startNode, type RunningNode } from '../../daemon';
 import { createLogger, errorMessage, loadConfig, type PaasConfig } from '../../shared';
@@ -49,7 +50,10 @@ but a lone all-roles one needs NATS_URL. See docs/operations.md for a production
 /** One line per role: where it listens or what it joined. */
 function summary(node: RunningNode, config: PaasConfig): string[] {
   const lines = [`NATS      ${node.natsUrl}${config.natsUrl ? '' : ' (embedded)'}`];
-  if (node.controller) lines.push(`API       ${node.controller.url} (${config.databaseUrl ? 'external database' : 'SQLite'})`);
+  if (node.controller) {
+    lines.push(`API       ${node.controller.url} (${config.databaseUrl ? 'external database' : 'SQLite'})`);
+    lines.push(`          other nodes' PAAS_CONTROLLER_TOKEN: the content of ${path.join(config.dataDir, 'secrets', 'system-token')}`);
+  }
   else if (node.controllerUrl) lines.push(`API       ${node.controllerUrl} (remote)`);
   if (node.scheduler) lines.push('scheduler leads when it holds the lease (one leader per cluster)');
   if (node.router) lines.push(`router    http://*.${config.domain}:${node.router.port}/${node.router.httpsPort ? ` and https on ${node.router.httpsPort}` : ''}`);

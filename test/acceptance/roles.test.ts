@@ -58,6 +58,7 @@ describe('a cluster of single-role nodes', () => {
     ].join('\n'));
     control = await startNodeProcess({ PAAS_CONFIG_FILE: file, PAAS_HOST_ID: 'control-1' });
     assert.match(control.output(), new RegExp(`paas node control-1 is up: controller \\(settings from ${file}\\)`));
+    assert.ok(control.output().includes(`other nodes' PAAS_CONTROLLER_TOKEN: the content of ${path.join(dir, 'control', 'secrets', 'system-token')}`), control.output());
     const password = /Admin login \(shown once\): \S+ \/ (\S+)/.exec(control.output())?.[1];
     assert.ok(password, control.output());
     apiUrl = `http://127.0.0.1:${apiPort}`;
