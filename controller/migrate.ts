@@ -2,9 +2,12 @@
  * Versioned migrations (umzug), run at every start before the API opens: the database
  * records which have run, so an upgrade applies only the new ones. Migrations are
  * listed here in order rather than globbed, so a build can never skip or reorder one.
+ * Controllers sharing a MySQL database migrate one at a time (db-lock.ts): the second
+ * finds the work done.
  */
 import type { Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
+import { withDatabaseLock } from './db-lock';
 import * as m001 from './migrations/001-initial';
 import * as m002 from './migrations/002-outbox-access-domains';
 import * as m003 from './migrations/003-build-records';
@@ -30,6 +33,6 @@ export async function migrate(sequelize: Sequelize): Promise<string[]> {
     storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
     logger: undefined,
   });
-  const done = await umzug.up();
+  const done = await withDatabaseLock(sequelize, 'paas_migrate', () => umzug.up());
   return done.map((m) => m.name);
 }

@@ -6,6 +6,7 @@ import { errorMessage, type Logger } from '../shared';
 import type { AppUrls } from './api/context';
 import { bootstrapAccounts, type Bootstrap } from './bootstrap';
 import { openDatabase } from './db';
+import { withDatabaseLock } from './db-lock';
 import { Outbox } from './events';
 import { DrainForwarder } from './drains/forwarder';
 import { HostDirectory } from './hosts';
@@ -41,7 +42,8 @@ export interface RunningController extends Bootstrap {
 
 export async function startController(o: ControllerOptions): Promise<RunningController> {
   const sequelize = await openDatabase(o.databaseUrl, o.dataDir);
-  const accounts = await bootstrapAccounts(o.dataDir, o.adminEmail);
+  // Two controllers starting at once on a new database create one admin, not two.
+  const accounts = await withDatabaseLock(sequelize, 'paas_bootstrap', () => bootstrapAccounts(o.dataDir, o.adminEmail));
   // Logs live in JetStream; a NATS without it leaves `paas logs` unavailable, not the API.
   const logs = o.nc
     ? await LogStore.open(o.nc, o.log.child('logs'), o.logLinesPerApp).catch((err: unknown) => {

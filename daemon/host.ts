@@ -1,15 +1,14 @@
 /**
- * An engine host and nothing else (`paas host`): the engine, its operator API (unix
- * socket) and the agent, on the cluster's NATS (NATS_URL, required). It builds nothing
- * and serves no API: the control plane's scheduler places jobs on it, and images it
- * lacks are pulled from the cluster's registry (PAAS_REGISTRY_TOKEN is its credential).
- * Containers keep running when it stops; the next start with the same data dir
- * re-adopts them.
+ * An engine host and nothing else (`paas host`): a node with the host role only
+ * (node.ts): the engine, its operator API (unix socket) and the agent, on the cluster's
+ * NATS (NATS_URL, required). It builds nothing and serves no API: the control plane's
+ * scheduler places jobs on it, and images it lacks are pulled from the cluster's
+ * registry (PAAS_REGISTRY_TOKEN is its credential). Containers keep running when it
+ * stops; the next start with the same data dir re-adopts them.
  */
-import fs from 'node:fs';
-import { setPullCredentials, type AgentHandle, type EngineApi, type RegistryCredentials } from '../engine';
-import { connectNats, errorMessage, InvalidInputError, type Logger, type PaasConfig } from '../shared';
-import { openHostEngine, startHostAgent, type StopSteps } from './host-engine';
+import type { AgentHandle, EngineApi } from '../engine';
+import type { Logger, PaasConfig } from '../shared';
+import { startNode } from './node';
 
 export interface EngineHost {
   engine: EngineApi;
@@ -21,29 +20,11 @@ export interface EngineHost {
   stop(): Promise<void>;
 }
 
-/** The registry credential of a node: the embedded registry accepts any user name and its token. */
-export function registryCredentials(token: string | undefined): RegistryCredentials | undefined {
-  return token ? { username: 'paas', password: token } : undefined;
-}
-
 export async function startEngineHost(config: PaasConfig, log: Logger): Promise<EngineHost> {
-  if (!config.natsUrl) {
-    throw new InvalidInputError('paas host joins a cluster: set NATS_URL to the control plane\'s NATS (e.g. nats://10.0.0.1:4222).', 'bad_config');
+  const node = await startNode({ ...config, roles: ['host'] }, log);
+  if (!node.engine || !node.host) {
+    await node.stop();
+    throw new Error('a host node started without its engine or agent');
   }
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const stops: StopSteps = [];
-  const stop = async (): Promise<void> => {
-    for (const s of stops.reverse()) await s().catch((err) => log.warn('stop step failed', { err: errorMessage(err) }));
-  };
-  try {
-    const nc = await connectNats(config.natsUrl, `paas-host-${config.hostId}`, log.child('nats'));
-    stops.push(async () => void (await nc.drain()));
-    const engine = await openHostEngine(config, stops, log);
-    setPullCredentials(engine, registryCredentials(config.registryToken));
-    const { agent, address, subnet } = startHostAgent(config, engine, nc, stops, log);
-    return { engine, agent, address, subnet, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  return { engine: node.engine, agent: node.host.agent, address: node.host.address, subnet: node.host.subnet, stop: node.stop };
 }

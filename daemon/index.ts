@@ -1,2 +1,4 @@
-/** paasd: everything one host runs, composed. */
+/** paasd: the roles of one node, composed. */
 export { startPlatform, type Platform } from './platform';
+export { startNode, type RunningNode } from './node';
+export { roleProblems } from './node-requirements';

@@ -6,7 +6,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { mergeConfigFile, readConfigFile } from './config-file';
 import { InvalidInputError } from './errors';
+import { parseRoles, ROLES, type Role } from './roles';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -92,7 +94,26 @@ const schema = z.object({
   PAAS_ROUTER_MAX_ACTIVE_PER_DYNO: z.coerce.number().int().min(1).max(10_000).default(50),
   /** A PEM file of CAs that log drains' TLS (syslog+tls://, https://) trusts besides the system's. */
   PAAS_DRAINS_CA_FILE: z.string().optional(),
+  /** The components `paas node` runs here (shared/roles.ts): a comma list, or all. `paas up` always runs all. */
+  PAAS_ROLES: z.string().transform((list, ctx) => {
+    const parsed = parseRoles(list);
+    if (parsed.roles) return parsed.roles;
+    ctx.addIssue({ code: 'custom', message: parsed.error ?? 'bad role list' });
+    return z.NEVER;
+  }).optional(),
+  /** How a node without the controller role reaches the API (its scheduler, router, builder). */
+  PAAS_CONTROLLER_URL: z.string().url().optional(),
+  /** The system token a node without the controller role calls the API with: <control node's data dir>/secrets/system-token. */
+  PAAS_CONTROLLER_TOKEN: z.string().optional(),
+  /** This node's KEY=VALUE file (shared/config-file.ts); default /etc/paas/paas.env when it exists. */
+  PAAS_CONFIG_FILE: z.string().optional(),
 });
+
+/** Settings read outside this schema (builder/settings.ts), allowed in a configuration file too. */
+const OTHER_SETTINGS = ['PAAS_GIT_MAX_REPO_BYTES', 'PAAS_GIT_PUSHES_PER_HOUR', 'PAAS_EXTRA_BUILDPACKS'];
+/** Every setting a node reads (packaging/paas.env.example documents each). */
+export const SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...OTHER_SETTINGS];
+const KNOWN_SETTINGS = new Set(SETTING_NAMES);
 
 export interface PaasConfig {
   dataDir: string;
@@ -138,15 +159,35 @@ export interface PaasConfig {
   routerBalance: 'p2c' | 'least-connections' | 'round-robin';
   routerMaxActivePerDyno: number;
   drainsCaFile?: string;
+  /** The components `paas node` starts (PAAS_ROLES; default all). */
+  roles: Role[];
+  /** The API as this node reaches it when it runs no controller itself. */
+  controllerUrl?: string;
+  controllerToken?: string;
+  /** The configuration file the settings were read from, if any. */
+  configFile?: string;
+  /** The environment the settings came from (file under process environment), for settings read elsewhere (builder/settings.ts). */
+  env?: Record<string, string>;
 }
 
-/** Parses the environment; throws one error that lists every bad variable and its fix. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+/**
+ * Parses the environment over the node's configuration file (config-file.ts); throws one
+ * error that lists every bad setting and its fix, naming the file for those it holds.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultFile?: string): PaasConfig {
+  const file = readConfigFile(env, defaultFile);
+  const cleaned = mergeConfigFile(env, file);
+  const fromFile = (key: string): boolean => file !== undefined && key in file.values && (env[key] === undefined || env[key] === '');
+  const where = (key: string): string => (fromFile(key) ? ` (in ${file?.path})` : '');
+  const unknown = Object.keys(file?.values ?? {}).filter((k) => !KNOWN_SETTINGS.has(k));
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new InvalidInputError(`paas cannot start, fix these environment variables:\n${lines.join('\n')}`, 'bad_config');
+  if (!parsed.success || unknown.length) {
+    const lines = [
+      ...(parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.')}${where(String(i.path[0]))}: ${i.message}`)),
+      ...unknown.map((k) => `  ${k} (in ${file?.path}): not a paas setting; see packaging/paas.env.example for the names`),
+    ];
+    const source = file ? `the environment or ${file.path}` : 'these environment variables';
+    throw new InvalidInputError(`paas cannot start, fix ${source}:\n${lines.join('\n')}`, 'bad_config');
   }
   const c = parsed.data;
   const hostname = os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 31) || 'host';
@@ -191,5 +232,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaasConfig {
     routerBalance: c.PAAS_ROUTER_BALANCE,
     routerMaxActivePerDyno: c.PAAS_ROUTER_MAX_ACTIVE_PER_DYNO,
     drainsCaFile: c.PAAS_DRAINS_CA_FILE ? path.resolve(c.PAAS_DRAINS_CA_FILE) : undefined,
+    roles: c.PAAS_ROLES ?? [...ROLES],
+    controllerUrl: c.PAAS_CONTROLLER_URL?.replace(/\/+$/, ''),
+    controllerToken: c.PAAS_CONTROLLER_TOKEN,
+    configFile: file?.path,
+    env: cleaned,
   };
 }

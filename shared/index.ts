@@ -1,6 +1,8 @@
 /** The shared kernel: errors, config, logging, NATS helpers and the subject catalogue. */
 export * from './errors';
 export * from './config';
+export * from './config-file';
+export * from './roles';
 export * from './keyed-mutex';
 export * from './log';
 export * from './nats';

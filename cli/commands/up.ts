@@ -19,6 +19,7 @@ export default class Up extends Command {
       this.error(errorMessage(err), { exit: 1 });
     }
     const log = createLogger('paas', { level: config.logLevel });
+    if (config.env?.PAAS_ROLES) log.warn('PAAS_ROLES is for paas node; paas up runs every role', { roles: config.env.PAAS_ROLES });
     const platform = await startPlatform(config, log);
     const api = platform.controller.url.replace('127.0.0.1', config.publicHost);
     this.log('');

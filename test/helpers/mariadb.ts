@@ -12,8 +12,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `paas_test_${crypto.randomBytes(4).toString('hex')}`;
+/** A database named <prefix>_<random>, so a leftover says which test made it. */
+export async function createTestDatabase(prefix = 'paas_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
   const conn = await mysql.createConnection(MARIADB_URL);
   await conn.query(`CREATE DATABASE \`${name}\``);
   await conn.end();
