@@ -3,11 +3,12 @@
  * by the same environment as `paas up` (PAAS_DATA_DIR, PAAS_API_PORT, DATABASE_URL,
  * NATS_URL, ...). Used by the crash tests and by multi-node layouts.
  */
-import { connectNats, createLogger, errorMessage, loadConfig } from '../shared';
+import { connectNats, createLogger, errorMessage, loadConfig, useJetStreamReplicas } from '../shared';
 import { startController } from './start';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  useJetStreamReplicas(config.natsReplicas);
   const log = createLogger('controller', { level: config.logLevel });
   const nc = config.natsUrl ? await connectNats(config.natsUrl, `paas-controller-${config.hostId}`, log) : undefined;
   const portSuffix = config.routerPort === 80 ? '' : `:${config.routerPort}`;

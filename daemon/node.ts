@@ -12,7 +12,7 @@ import { ControllerClient, startController, type RunningController } from '../co
 import { setPullCredentials, startRegistry, type EngineApi } from '../engine';
 import { startRouter, type RunningRouter } from '../router';
 import { startScheduler, type RunningScheduler } from '../scheduler';
-import { connectNats, errorMessage, InvalidInputError, type Logger, type PaasConfig, type Role } from '../shared';
+import { connectNats, errorMessage, InvalidInputError, useJetStreamReplicas, type Logger, type PaasConfig, type Role } from '../shared';
 import { registryCredentials, registryToken } from './registry-token';
 import { openHostEngine, startHostAgent, type HostAgent, type StopSteps } from './host-engine';
 import { startEmbeddedNats } from './nats-server';
@@ -40,6 +40,7 @@ export async function startNode(config: PaasConfig, log: Logger): Promise<Runnin
   const problems = roleProblems(config);
   if (problems.length) throw new InvalidInputError(`this node (roles ${config.roles.join(', ')}) cannot start:\n${problems.map((p) => `  ${p}`).join('\n')}`, 'bad_config');
   const has = (r: Role): boolean => config.roles.includes(r);
+  useJetStreamReplicas(config.natsReplicas);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const stops: StopSteps = [];
   const stop = async (): Promise<void> => {

@@ -55,6 +55,8 @@ const schema = z.object({
   /** How often hosts sample their processes' memory and CPU and routers publish request counts. */
   PAAS_METRICS_INTERVAL_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
   /** How long an attached one-off (`paas run`) waits for its terminal before R13 ends it. */
+  /** Replicas of paas's JetStream streams and KV buckets (3 on a 3-server NATS cluster). */
+  PAAS_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   PAAS_ATTACH_WAIT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   PAAS_DEFAULT_MEMORY_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   /** New processes a deploy starts ahead of the ones up: empty = the whole formation (preboot), 1 = one by one. */
@@ -138,6 +140,7 @@ export interface PaasConfig {
   stopGraceMs: number;
   metricsIntervalMs: number;
   attachWaitMs: number;
+  natsReplicas: number;
   defaultMemoryBytes: number;
   deployBatchSize?: number;
   deployTimeoutMs: number;
@@ -214,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultFile?: s
     stopGraceMs: c.PAAS_STOP_GRACE_MS,
     metricsIntervalMs: c.PAAS_METRICS_INTERVAL_MS,
     attachWaitMs: c.PAAS_ATTACH_WAIT_MS,
+    natsReplicas: c.PAAS_NATS_REPLICAS,
     defaultMemoryBytes: c.PAAS_DEFAULT_MEMORY_BYTES,
     deployBatchSize: c.PAAS_DEPLOY_BATCH_SIZE,
     deployTimeoutMs: c.PAAS_DEPLOY_TIMEOUT_MS,

@@ -9,13 +9,22 @@ import type { Logger } from './log';
 
 const codec = JSONCodec<unknown>();
 
+let configuredReplicas: number | undefined;
+
+/** The node's PAAS_NATS_REPLICAS as its configuration (file or environment) gives it. */
+export function useJetStreamReplicas(n: number): void {
+  configuredReplicas = n;
+}
+
 /**
  * How many nats-servers keep each JetStream stream and key-value bucket paas makes (app
  * logs, metrics, the scheduler's and drains' leases): 1 on a single server, 3 on a
  * cluster of three or more, so the loss of one server loses nothing and stops nothing.
- * Set by PAAS_NATS_REPLICAS (1–5); a stream made before is brought to it at start.
+ * Set by PAAS_NATS_REPLICAS (1–5, in the node's configuration, else the environment); a
+ * stream made before is brought to it at start.
  */
 export function jetStreamReplicas(env: NodeJS.ProcessEnv = process.env): number {
+  if (configuredReplicas !== undefined) return configuredReplicas;
   const raw = env.PAAS_NATS_REPLICAS;
   if (raw === undefined || raw === '') return 1;
   const n = Number(raw);
