@@ -9,6 +9,7 @@ import { benchPull } from '../engine/image-bench';
 import { benchPush } from './push';
 import { benchRouter } from './router';
 import { benchRouterLog } from './router-log';
+import { benchRun } from './run';
 import { benchScale } from './scale';
 import { benchScheduler } from './scheduler';
 import { printTable, type BenchResult } from './table';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     results.push(...(await benchPush()));
     results.push(...(await benchScale()));
     results.push(...(await benchLogs()));
+    results.push(...(await benchRun()));
   }
   else console.error('container benchmarks skipped: they need root');
   printTable(results);
