@@ -14,9 +14,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCidr } from '../engine';
-import { removeBridge } from '../engine/bridge';
 import { eventually, newSettings, newUser, ROOT, sampleRepo, sleep, startPaas, type Cli } from '../test/helpers/paas';
+import { destroyApp, stopPaas } from './cleanup';
 import { printTable, type BenchResult } from './table';
 
 const APP = 'logbench';
@@ -121,13 +120,8 @@ export async function benchLogs(): Promise<BenchResult[]> {
     return results;
   } finally {
     for (const stop of stops) stop();
-    // Containers outlive paas by design: destroy the app first, or its rootfs stays mounted.
-    user.paas(['apps:destroy', APP, '--confirm', APP]);
-    await eventually('the app containers to stop', async () => (fs.readdirSync(path.join(settings.dataDir, 'engine', 'containers')).length === 0 ? true : undefined), 60_000).catch(() => undefined);
-    await paas.stop();
-    await removeBridge(BRIDGE, parseCidr(CIDR)).catch(() => undefined);
-    fs.rmSync(settings.dataDir, { recursive: true, force: true });
-    fs.rmSync(user.home, { recursive: true, force: true });
+    await destroyApp(user, settings, APP);
+    await stopPaas(paas, settings, user, { name: BRIDGE, cidr: CIDR });
   }
 }
 

@@ -17,7 +17,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eventually, newSettings, newUser, request, sampleRepo, startPaas, type Cli } from '../test/helpers/paas';
+import { newSettings, newUser, request, sampleRepo, startPaas, type Cli } from '../test/helpers/paas';
+import { destroyApp, stopPaas } from './cleanup';
 import { printTable, type BenchResult } from './table';
 
 const MARKERS = [
@@ -107,14 +108,10 @@ export async function benchPush(): Promise<BenchResult[]> {
         results.push({ name: `  ${label}: ${part}`, value: ms, unit: 'ms', baseline, baselineName: 'git push to a bare repo' });
       }
     }
-    user.paas(['apps:destroy', 'bench', '--confirm', 'bench']);
-    // Apps outlive `paas up`: the data dir can only be removed once the app's containers are gone.
-    await eventually('the app containers to stop', async () => (fs.readdirSync(path.join(settings.dataDir, 'engine', 'containers')).length === 0 ? true : undefined), 60_000).catch(() => undefined);
+    await destroyApp(user, settings, 'bench');
     return results;
   } finally {
-    await paas.stop();
-    fs.rmSync(settings.dataDir, { recursive: true, force: true });
-    fs.rmSync(user.home, { recursive: true, force: true });
+    await stopPaas(paas, settings, user);
   }
 }
 

@@ -12,9 +12,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCidr } from '../engine';
-import { removeBridge } from '../engine/bridge';
 import { eventually, newSettings, newUser, ROOT, sampleRepo, startPaas, type Cli } from '../test/helpers/paas';
+import { destroyApp, stopPaas } from './cleanup';
 import { printTable, type BenchResult } from './table';
 
 const APP = 'runbench';
@@ -73,12 +72,8 @@ export async function benchRun(): Promise<BenchResult[]> {
       { name: 'run: `paas run true`, round trip (median of 5)', value: median(trips), unit: 'ms', baseline: median(rawTrips), baselineName: 'runtime exec true' },
     ];
   } finally {
-    user.paas(['apps:destroy', APP, '--confirm', APP]);
-    await eventually('the app containers to stop', async () => (fs.readdirSync(path.join(settings.dataDir, 'engine', 'containers')).length === 0 ? true : undefined), 60_000).catch(() => undefined);
-    await paas.stop();
-    await removeBridge(BRIDGE, parseCidr(CIDR)).catch(() => undefined);
-    fs.rmSync(settings.dataDir, { recursive: true, force: true });
-    fs.rmSync(user.home, { recursive: true, force: true });
+    await destroyApp(user, settings, APP);
+    await stopPaas(paas, settings, user, { name: BRIDGE, cidr: CIDR });
   }
 }
 

@@ -8,9 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ControllerClient } from '../controller';
-import { parseCidr } from '../engine';
-import { removeBridge } from '../engine/bridge';
 import { eventually, newSettings, newUser, request, sampleRepo, startPaas } from '../test/helpers/paas';
+import { destroyApp, stopPaas } from './cleanup';
 import { printTable, type BenchResult } from './table';
 
 const APP = 'scaler';
@@ -59,14 +58,10 @@ export async function benchScale(): Promise<BenchResult[]> {
     await scaleToZero(api);
     const ten = await scaleToAnswering(api, settings.routerPort, host, 10);
     const results: BenchResult[] = [{ name: 'scale web=10 → 10 answering', value: ten, unit: 'ms', baseline: one, baselineName: 'scale web=1 → 1 answering' }];
-    user.paas(['apps:destroy', APP, '--confirm', APP]);
-    await eventually('the app containers to stop', async () => (fs.readdirSync(path.join(settings.dataDir, 'engine', 'containers')).length === 0 ? true : undefined), 60_000).catch(() => undefined);
+    await destroyApp(user, settings, APP);
     return results;
   } finally {
-    await paas.stop();
-    await removeBridge(BRIDGE, parseCidr(CIDR)).catch(() => undefined);
-    fs.rmSync(settings.dataDir, { recursive: true, force: true });
-    fs.rmSync(user.home, { recursive: true, force: true });
+    await stopPaas(paas, settings, user, { name: BRIDGE, cidr: CIDR });
   }
 }
 
