@@ -14,7 +14,7 @@ export type StopSteps = (() => Promise<void>)[];
 export async function openHostEngine(config: PaasConfig, stops: StopSteps, log: Logger): Promise<EngineApi> {
   const engineDir = path.join(config.dataDir, 'engine');
   const engine = await openEngine(
-    { dataDir: engineDir, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror },
+    { dataDir: engineDir, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror, routerPorts: [config.routerPort, config.routerHttpsPort] },
     log.child('engine'),
   );
   stops.push(() => engine.close());

@@ -61,7 +61,7 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
   // Containers of an app, from create to remove (each keeps its address that long).
   const appContainers = (): { ip: string; app: string }[] =>
     [...manager.records.values()].flatMap((r) => (r.ip && r.spec.labels?.[LABEL_APP] && r.state !== 'removed' ? [{ ip: r.ip, app: r.spec.labels[LABEL_APP] }] : []));
-  const firewall = new IsolationFirewall({ name: options.bridgeName, cidr }, appContainers, containerResolvConf, log.child('isolation'));
+  const firewall = new IsolationFirewall({ name: options.bridgeName, cidr }, appContainers, containerResolvConf, log.child('isolation'), options.routerPorts);
   const manager: ContainerManager = new ContainerManager({
     paths,
     runtime,

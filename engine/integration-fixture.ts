@@ -30,7 +30,7 @@ export interface TestEngineSetup {
 }
 
 /** A fresh data dir; `bridge`/`cidr` must be distinct per test file (files run in parallel). */
-export async function testEngine(bridge: string, cidr: string): Promise<TestEngineSetup> {
+export async function testEngine(bridge: string, cidr: string, extra: Partial<EngineOptions> = {}): Promise<TestEngineSetup> {
   const dataDir = await mkdtemp(join(tmpdir(), 'paas-engine-test-'));
   const options: EngineOptions = {
     dataDir,
@@ -38,6 +38,7 @@ export async function testEngine(bridge: string, cidr: string): Promise<TestEngi
     bridgeName: bridge,
     bridgeCidr: cidr,
     debianMirror: process.env.PAAS_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian',
+    ...extra,
   };
   const opened: EngineApi[] = [];
   return {

@@ -107,6 +107,28 @@ test("this host itself drops new connections from other hosts' container subnets
   ]);
 });
 
+test("out of a container to a node: only the routers' ports, before any node drop (an app calling another by its URL)", () => {
+  const r = rules(view({ nodes: ['10.0.0.0/8', '192.168.1.5'], routerPorts: [8443, 8080, 8080] }));
+  const toAddress = indexOf(r, '-i paas0 -d 192.168.1.5/32 -p tcp -m multiport --dports 8080,8443 -j ACCEPT');
+  const toNetwork = indexOf(r, '-i paas0 -d 10.0.0.0/8 -p tcp -m multiport --dports 8080,8443 -j ACCEPT');
+  const firstNodeDrop = Math.min(indexOf(r, '-i paas0 -d 192.168.1.5/32 -j DROP'), indexOf(r, '-i paas0 -d 10.0.0.0/8 -j DROP'));
+  assert.ok(Math.max(toAddress, toNetwork) < firstNodeDrop);
+  // The metadata address is no node: nothing opens a port on it.
+  assert.ok(!r.some((l) => l.includes('169.254.169.254') && l.endsWith('ACCEPT')));
+  // Without router ports nothing on a node is open.
+  assert.ok(!rules(view({ nodes: ['192.168.1.5'] })).some((l) => l.includes('192.168.1.5') && l.endsWith('ACCEPT')));
+});
+
+test("this host's router ports stay open to its own and other hosts' containers, at its own addresses but never loopback", () => {
+  const s = filterRules(view({ routerPorts: [8080, 8443] })).script;
+  assert.deepEqual(chain(s, 'PAAS-ISI-paas0'), [
+    '-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN',
+    '-s 10.77.0.0/16 ! -d 127.0.0.0/8 -p tcp -m multiport --dports 8080,8443 -m addrtype --dst-type LOCAL -j ACCEPT',
+    '-s 10.78.0.0/16 ! -d 127.0.0.0/8 -p tcp -m multiport --dports 8080,8443 -m addrtype --dst-type LOCAL -j ACCEPT',
+    '-s 10.78.0.0/16 -j DROP',
+  ]);
+});
+
 test("the machine's resolver is not dropped unless an explicit node CIDR covers it, and then only port 53 stays open", () => {
   const plain = rules(view({ resolvers: ['10.255.255.53'], nodes: ['10.0.0.5'] }));
   assert.ok(!plain.some((l) => /-d 10\.0\.0\.0\/8|-d 10\.255/.test(l) && l.endsWith('DROP')));

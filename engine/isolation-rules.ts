@@ -12,15 +12,20 @@
  *             into a container from a node           accept (routers, other hosts)
  *             into a container from anyone else      drop
  *             out of a container to its resolvers    accept (port 53, even on a node)
+ *             out of a container to a node's router
+ *             ports                                 accept (an app calling another by its URL)
  *             out of a container to a node address
  *             or the cloud metadata address         drop (control plane, agents, MySQL, NATS)
  *             out of a container to another host's
  *             container subnet                      accept (that host decides, by app)
  *             out of a container to a node network  drop (PAAS_NODE_CIDR)
  *             out of a container to elsewhere       accept (the internet)
- *           PAAS-ISI-<bridge>, jumped to from the top of INPUT: new connections from other
- *           hosts' container subnets to this host itself are dropped (its bridge address
- *           is routed like its containers, and no -i rule would catch them).
+ *           PAAS-ISI-<bridge>, jumped to from the top of INPUT: new connections from this
+ *           host's and other hosts' containers to this host's router ports (at any of its
+ *           addresses but loopback) are accepted; others from other hosts' container
+ *           subnets to this host itself are dropped (its bridge address is routed like its
+ *           containers, and no -i rule would catch them), and bridge.ts drops the rest of
+ *           this host's containers' connections to it.
  *   nat     PAAS-NOMASQ-<bridge>, jumped to from the top of POSTROUTING for the bridge's
  *           subnet: traffic to other hosts' container subnets leaves unmasqueraded, so
  *           the receiving host sees which container (hence which app) it comes from.
@@ -50,6 +55,17 @@ export interface IsolationView {
   nodes: readonly string[];
   /** Name servers the containers' resolv.conf names: port 53 stays open to them even when they are nodes. */
   resolvers: readonly string[];
+  /**
+   * The routers' ports (HTTP, HTTPS): the one way in to a node that apps keep, since an
+   * app may call another app, or itself, by its URL, which resolves to a router node.
+   */
+  routerPorts?: readonly number[];
+}
+
+/** `-p tcp -m multiport --dports 80,443`, or nothing to match when there are no router ports. */
+function routerPortsMatch(view: IsolationView): string | undefined {
+  const ports = [...new Set(view.routerPorts ?? [])].sort((a, b) => a - b);
+  return ports.length ? `-p tcp -m multiport --dports ${ports.join(',')}` : undefined;
 }
 
 export function isolationChain(bridge: string): string {
@@ -130,6 +146,8 @@ export function filterRules(view: IsolationView, previous: readonly string[] = [
   for (const r of resolvers) for (const p of ['udp', 'tcp']) rule(`-i ${b} -d ${r} -p ${p} -m ${p} --dport 53 -j ACCEPT`);
   // Node addresses first: a host whose address lies in its own container subnet is still a node.
   const [addresses, networks] = [nodes.filter((n) => n.endsWith('/32')), nodes.filter((n) => !n.endsWith('/32'))];
+  const routers = routerPortsMatch(view);
+  if (routers) for (const n of nodes) rule(`-i ${b} -d ${n} ${routers} -j ACCEPT`);
   for (const n of [...addresses, METADATA_ADDRESS]) rule(`-i ${b} -d ${n} -j DROP`);
   // Another host's containers: that host decides, by app. Before the node networks, which may be wide.
   for (const s of peers) rule(`-i ${b} -d ${s} -j ACCEPT`);
@@ -138,6 +156,8 @@ export function filterRules(view: IsolationView, previous: readonly string[] = [
   // This host itself, from other hosts' containers (answers to its own connections pass).
   const input = inputChain(b);
   lines.push(`-A ${input} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN`);
+  // The router on this host, at any of its own addresses; never at loopback (route_localnet, bridge.ts).
+  if (routers) for (const s of subnets) lines.push(`-A ${input} -s ${s} ! -d 127.0.0.0/8 ${routers} -m addrtype --dst-type LOCAL -j ACCEPT`);
   for (const s of peers) lines.push(`-A ${input} -s ${s} -j DROP`);
   apps.forEach((a, i) => a.members.forEach((ip) => lines.push(`-A ${chains[i]} -s ${ip} -j ACCEPT`)));
   for (const old of stale) lines.push(`-X ${old}`);

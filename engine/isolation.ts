@@ -58,6 +58,8 @@ export class IsolationFirewall {
     private readonly local: () => { ip: string; app: string }[],
     private readonly resolvConf: () => Promise<string>,
     private readonly log: Logger,
+    /** The routers' ports, open to containers on every node (isolation-rules.ts). */
+    private readonly routerPorts: readonly number[] = [],
   ) {}
 
   /** Replaces what other hosts contribute and applies the result. */
@@ -75,6 +77,7 @@ export class IsolationFirewall {
         local: this.local(),
         ...this.peers,
         resolvers: resolversOf(await this.resolvConf()),
+        routerPorts: this.routerPorts,
       };
       const key = viewKey(view);
       if (key === this.appliedKey) return;

@@ -15,6 +15,9 @@
  *   paasi-peer  10.99.0.3 another paas host, whose containers 10.99.200.5 (app shop)
  *                         and 10.99.200.6 (app blog) the root namespace routes to it
  *
+ * The routers' port (ROUTER_PORT, a free one) is the one way in to a node that apps
+ * keep: an app calls another by its URL, which resolves to a router node.
+ *
  * What the other host's heartbeats say is handed to the engine as its agent does
  * (setIsolationPeers); the last test has the agent itself learn it from a heartbeat on
  * a private nats-server. A full second engine host (test/helpers/netns-hosts.ts) is
@@ -119,10 +122,12 @@ describe('app isolation on the bridge', { skip: skipReason() }, () => {
   const children: ChildProcess[] = [];
   /** Each container's address and network namespace. */
   const c: Record<'shop1' | 'shop2' | 'blog', { ip: string; netns: string }> = {} as never;
+  let routerPort = 0;
 
   before(async () => {
     removeLan(); // what a run that died before its cleanup left
-    setup = await testEngine(BRIDGE, '10.98.0.1/16');
+    routerPort = await freePort();
+    setup = await testEngine(BRIDGE, '10.98.0.1/16', { routerPorts: [routerPort] });
     engine = await setup.open();
     makeLan();
     const stack = await engine.ensureStack();
@@ -174,6 +179,33 @@ describe('app isolation on the bridge', { skip: skipReason() }, () => {
       assert.deepEqual({ controlPlane, otherHost }, { controlPlane: 'timeout', otherHost: 'timeout' });
       // Positive control: an address that is no node (the internet, to a container) stays reachable (masqueraded, as to the internet).
       assert.equal(await probe(c.blog.netns, '10.99.0.4'), 'connected 10.99.0.1');
+    } finally {
+      server.close();
+    }
+  });
+
+  test("containers reach the routers' port on every node and on this host (not at loopback), and no other port there", async () => {
+    const router = SERVER.replace(`listen(${PORT}, `, `listen(${routerPort}, `);
+    await listen(CP_NS, children, router);
+    // A router on this host itself, on every address of the root namespace.
+    const server = net.createServer((s) => s.end('router\n'));
+    await new Promise<void>((resolve) => server.listen(routerPort, '0.0.0.0', () => resolve()));
+    try {
+      const at = (from: string | undefined, host: string, source?: string): Promise<string> => probe(from, host, { port: routerPort, from: source });
+      const [controlPlane, hostBridge, hostLan, loopback] = await Promise.all([
+        at(c.blog.netns, '10.99.0.2'),
+        at(c.blog.netns, '10.98.0.1'),
+        at(c.shop1.netns, '10.99.0.1'),
+        at(c.blog.netns, '127.0.0.1'),
+      ]);
+      assert.deepEqual(
+        { controlPlane, hostBridge, hostLan },
+        { controlPlane: 'connected 10.99.0.1', hostBridge: 'connected router', hostLan: 'connected router' },
+      );
+      assert.notEqual(loopback.split(' ')[0], 'connected', "the container's loopback is its own");
+      // Another host's container calls this host's router; this host's other ports stay closed to it.
+      assert.equal(await at(PEER_NS, '10.99.0.1', '10.99.200.5'), 'connected router');
+      assert.equal(await probe(c.blog.netns, '10.99.0.2'), 'timeout', 'the node at another port');
     } finally {
       server.close();
     }

@@ -26,6 +26,11 @@ export interface EngineOptions {
    * one rotated before it each hold at most half of it.
    */
   logMaxBytes?: number;
+  /**
+   * The ports routers listen on (HTTP, HTTPS). Containers may open connections to nodes
+   * on these ports only, so that an app can call another app by its URL (T24).
+   */
+  routerPorts?: number[];
 }
 
 /** The OCI image config subset paas uses. */
