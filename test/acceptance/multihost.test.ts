@@ -6,7 +6,8 @@
  * the images. A web formation of 6 is spread 2 per host and served under steady
  * traffic through the router; one host is hard-stopped (uplink down, every process
  * killed): its jobs are replaced on the others, traffic recovers within seconds, and
- * when the host comes back no duplicate survives a reconcile.
+ * when the host comes back no duplicate survives a reconcile. Then another host is
+ * drained under traffic (no request may fail) and removed.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -265,6 +266,36 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
     console.log(`T14: duplicates on the returned host stopped ${Date.now() - returnedAt} ms after its agent started`);
     assert.equal(new Set(jobs.map((j) => j.dyno)).size, 6, `dyno names unique: ${JSON.stringify(jobs.map((j) => [j.dyno, j.hostId]))}`);
     assert.equal((await upDynos()).length, 6);
+    assert.equal((await request(settings.routerPort, host)).status, 200);
+  });
+
+  test('a host drained under load: its jobs start elsewhere first, no request fails; then it is removed', async () => {
+    const drained = cluster.hosts[1]!;
+    const others = cluster.hosts.filter((h) => h !== drained).map((h) => h.id);
+    const traffic = steadyTraffic(settings.routerPort, host, 40);
+    await sleep(2_000);
+    const drain = user.paas(['hosts:drain', drained.id]);
+    assert.equal(drain.status, 0, drain.stderr);
+    assert.match(drain.stdout, new RegExp(`${drained.id} takes no new jobs`));
+    await eventually('6 web dynos up on the other hosts and none left on the drained one', async () => {
+      const up = await upDynos();
+      const left = await runningJobs([drained.id]);
+      return up.length === 6 && up.every((d) => others.includes(String(d.host))) && left.length === 0 ? true : undefined;
+    }, 120_000);
+    await sleep(3_000);
+    const samples = await traffic.stop();
+    const failed = samples.filter((x) => !x.ok);
+    assert.deepEqual(failed.map((f) => f.detail), [], `a drain drops no request (${samples.length} sent)`);
+    assert.ok(samples.length > 100, 'traffic kept flowing');
+    assert.equal((await runningJobs(others)).length, 6, 'exactly 6 web jobs run');
+
+    const remove = user.paas(['hosts:remove', drained.id]);
+    assert.equal(remove.status, 0, remove.stderr);
+    const hosts = user.paas(['hosts', '--json']);
+    assert.equal(hosts.status, 0, hosts.stderr);
+    // Its agent still heartbeats; the operator's decision keeps it out all the same.
+    const listed = (JSON.parse(hosts.stdout) as { id: string }[]).map((h) => h.id).sort();
+    assert.deepEqual(listed, others.slice().sort(), 'a removed host is gone from paas hosts');
     assert.equal((await request(settings.routerPort, host)).status, 200);
   });
 });
