@@ -4,8 +4,8 @@
  * API's message plus the next step, with a non-zero exit.
  */
 import { Command, Flags, ux, type Interfaces } from '@oclif/core';
-import { ControllerClient } from '../controller';
-import { PaasError } from '../shared';
+import { ControllerClient } from '../controller/client';
+import { PaasError } from '../shared/errors';
 import { readCredentials, type Credentials } from './credentials';
 import { paasRemotes } from './git';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { EngineClient, engineSocketPath } from '../engine';
-import { PaasError } from '../shared';
+import { PaasError } from '../shared/errors';
 import { jsonFlag } from './json-output';
 
 export const engineFlags = {

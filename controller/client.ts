@@ -5,14 +5,20 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { PaasError, UnavailableError } from '../shared';
+import { PaasError, UnavailableError } from '../shared/errors';
 import type { RouterTls, SniEndpoint } from './api/certs';
 import type { DynoUsage } from './api/presenters';
 import type { AppMetrics } from './metrics/aggregate';
 import type { LogDrainView } from './api/drains';
 export type { LogDrainView } from './api/drains';
 import type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost } from './api/scheduling';
-export { DOCKERFILE_BUILDER } from './api/scheduling';
+
+/**
+ * The builder's name, in a build's buildpacks list, for an image built from a Dockerfile:
+ * such a release runs the image's own entrypoint, not the buildpack launcher. Defined
+ * here, not in api/, so that the CLI's import of this client loads no server code.
+ */
+export const DOCKERFILE_BUILDER = 'dockerfile';
 
 export interface AppInfo {
   id: number;

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
-import { ControllerClient } from '../../controller';
-import { errorMessage } from '../../shared';
+import { ControllerClient } from '../../controller/client';
+import { errorMessage } from '../../shared/errors';
 import { DEFAULT_API } from '../base';
 import { readCredentials, writeCredentials } from '../credentials';
 import { openPrompt } from '../prompt';

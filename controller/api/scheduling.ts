@@ -12,6 +12,7 @@ import { requireAdmin } from './access';
 import { previousSucceeded } from './deploys';
 import type { ControllerServices, State } from './context';
 import { parseBody } from './validate';
+import { DOCKERFILE_BUILDER } from '../client';
 
 export const reportJob = z.object({
   app: z.string(),
@@ -26,9 +27,6 @@ export const reportJob = z.object({
   reason: z.string().max(1000).nullable().optional(),
   memoryBytes: z.number().int().nonnegative().nullable().optional(),
 });
-
-/** The builder name recorded for images built from the app's own Dockerfile. */
-export const DOCKERFILE_BUILDER = 'dockerfile';
 
 export interface DesiredApp {
   app: string;
