@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { eventually, newSettings, newUser, ROOT, sampleRepo, sleep, startPaas, type Cli } from '../test/helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, ROOT, sampleRepo, sleep, startPaas, type Cli } from '../test/helpers/paas';
 import { destroyApp, stopPaas } from './cleanup';
 import { printTable, type BenchResult } from './table';
 
@@ -83,8 +83,7 @@ export async function benchLogs(): Promise<BenchResult[]> {
   const user = newUser();
   const stops: (() => void)[] = [];
   try {
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    if (login.status !== 0) throw new Error(login.stderr);
+    loginAsAdmin(user, paas);
     const repo = sampleRepo(user, 'log-writer');
     if (user.paas(['apps:create', APP], repo).status !== 0) throw new Error('apps:create failed');
     if (user.paas(['config:set', `LOG_LINES=${LINES}`, '-a', APP]).status !== 0) throw new Error('config:set failed');

@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { newSettings, newUser, request, sampleRepo, startPaas, type Cli } from '../test/helpers/paas';
+import { loginAsAdmin, newSettings, newUser, request, sampleRepo, startPaas, type Cli } from '../test/helpers/paas';
 import { destroyApp, stopPaas } from './cleanup';
 import { printTable, type BenchResult } from './table';
 
@@ -86,8 +86,7 @@ export async function benchPush(): Promise<BenchResult[]> {
   const paas = await startPaas(settings);
   const user = newUser();
   try {
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    if (login.status !== 0) throw new Error(login.stderr);
+    loginAsAdmin(user, paas);
     const repo = sampleRepo(user, 'node-hello');
     // The app says which commit it runs, so the router's answer shows the new release.
     const server = path.join(repo, 'server.js');

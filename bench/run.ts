@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { eventually, newSettings, newUser, ROOT, sampleRepo, startPaas, type Cli } from '../test/helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, ROOT, sampleRepo, startPaas, type Cli } from '../test/helpers/paas';
 import { destroyApp, stopPaas } from './cleanup';
 import { printTable, type BenchResult } from './table';
 
@@ -41,8 +41,7 @@ export async function benchRun(): Promise<BenchResult[]> {
   const user: Cli = newUser();
   const env = { ...process.env, HOME: user.home };
   try {
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    if (login.status !== 0) throw new Error(login.stderr);
+    loginAsAdmin(user, paas);
     const repo = sampleRepo(user, 'shell-hello');
     if (user.paas(['apps:create', APP], repo).status !== 0) throw new Error('apps:create failed');
     const push = user.git(['push', 'paas', 'main'], repo);

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ControllerClient } from '../controller';
-import { eventually, newSettings, newUser, request, sampleRepo, startPaas } from '../test/helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, request, sampleRepo, startPaas } from '../test/helpers/paas';
 import { destroyApp, stopPaas } from './cleanup';
 import { printTable, type BenchResult } from './table';
 
@@ -41,8 +41,7 @@ export async function benchScale(): Promise<BenchResult[]> {
   const paas = await startPaas(settings);
   const user = newUser();
   try {
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    if (login.status !== 0) throw new Error(login.stderr);
+    loginAsAdmin(user, paas);
     const api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
     const repo = sampleRepo(user, 'shell-hello');
     const server = path.join(repo, 'bin', 'server.pl');

@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ControllerClient, type BuildInfo } from '../../controller';
-import { eventually, newSettings, newUser, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -97,8 +97,7 @@ describe('builds that do not finish: builder killed (T11), push cancelled (Ctrl-
     settings = await newSettings({ PAAS_BRIDGE_NAME: 'paasc1', PAAS_BRIDGE_CIDR: '10.83.0.1/24' });
     paas = await startPaas(settings);
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
     const token = /password (\S+)/.exec(fs.readFileSync(path.join(user.home, '.netrc'), 'utf8'))?.[1] ?? '';
     client = () => new ControllerClient(paas.api, token);
     repo = sampleRepo(user, 'node-hello');

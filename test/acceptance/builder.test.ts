@@ -13,7 +13,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ControllerClient } from '../../controller';
-import { eventually, newSettings, newUser, ROOT, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, ROOT, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 const PROBE = path.join(ROOT, 'test', 'fixtures', 'buildpacks', 'sandbox-probe');
@@ -61,8 +61,7 @@ describe('builder: build records, buildpack settings, sandbox, receive limits', 
     });
     paas = await startPaas(settings);
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
     token = /password (\S+)/.exec(fs.readFileSync(path.join(user.home, '.netrc'), 'utf8'))?.[1] ?? '';
     admin = new ControllerClient(paas.api, token);
   });

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, newSettings, newUser, request, ROOT, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, request, ROOT, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 import { freePort } from '../helpers/ports';
 
 const isRoot = process.getuid?.() === 0;
@@ -62,8 +62,7 @@ describe('buildpacks through git push and the router: pnpm, .buildpacks, a build
     settings = await newSettings({ PAAS_BRIDGE_NAME: 'paasc1', PAAS_BRIDGE_CIDR: '10.83.0.1/24' });
     paas = await startPaas(settings);
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
   });
 
   after(async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { eventually, newSettings, newUser, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -42,8 +42,7 @@ describe('shipped buildpacks through git push and the router', { skip: !isRoot &
     settings = await newSettings({ PAAS_BRIDGE_NAME: 'paasb6', PAAS_BRIDGE_CIDR: '10.239.0.1/16' });
     paas = await startPaas(settings);
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
   });
 
   after(async () => {

@@ -15,7 +15,7 @@ import { ControllerClient } from '../../controller';
 import { parseCidr } from '../../engine';
 import { removeBridge } from '../../engine/bridge';
 import { subjects, type JobInfo } from '../../shared';
-import { eventually, newSettings, newUser, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 const APP = 'crashy';
@@ -42,8 +42,7 @@ before(async () => {
   settings = await newSettings({ PAAS_BRIDGE_NAME: BRIDGE, PAAS_BRIDGE_CIDR: CIDR, PAAS_BOOT_TIMEOUT_MS: '10000' });
   paas = await startPaas(settings);
   user = newUser();
-  const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-  assert.equal(login.status, 0, login.stderr);
+  loginAsAdmin(user, paas);
   api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
   repo = sampleRepo(user, 'shell-hello');
   fs.appendFileSync(path.join(repo, 'Procfile'), 'worker: echo "about to crash"; exit 3\n');

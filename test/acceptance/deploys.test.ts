@@ -22,7 +22,7 @@ import { ControllerClient } from '../../controller';
 import { parseCidr } from '../../engine';
 import { removeBridge } from '../../engine/bridge';
 import { UnavailableError } from '../../shared';
-import { eventually, newSettings, newUser, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 const APP = 'deployer';
@@ -164,8 +164,7 @@ for (const strategy of ['preboot', 'one-by-one'] as const) describe(`deploys und
     settings = await newSettings({ PAAS_BRIDGE_NAME: BRIDGE, PAAS_BRIDGE_CIDR: CIDR, PAAS_BOOT_TIMEOUT_MS: '10000', PAAS_STOP_GRACE_MS: '5000', ...(strategy === 'one-by-one' ? { PAAS_DEPLOY_BATCH_SIZE: '1' } : {}) });
     paas = await startPaas(settings);
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
     api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
     repo = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-src-deployer-'));
     fs.writeFileSync(path.join(repo, 'server.js'), SERVER);

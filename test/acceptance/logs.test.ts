@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, newSettings, newUser, ROOT, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, ROOT, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -34,8 +34,7 @@ describe('paas logs with real containers: a flood beside a calm app', { skip: !i
     settings = await newSettings({ PAAS_BRIDGE_NAME: 'paasl0', PAAS_BRIDGE_CIDR: '10.92.0.1/16' });
     paas = await startPaas(settings);
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
     for (const app of ['calm', 'flood']) {
       const repo = sampleRepo(user, 'log-writer');
       assert.equal(user.paas(['apps:create', app], repo).status, 0);

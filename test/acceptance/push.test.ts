@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import type { DynoInfo } from '../../controller';
 import type { AppMetrics } from '../../controller/metrics/aggregate';
 import { createTestDatabase, type TestDatabase } from '../helpers/mariadb';
-import { eventually, newSettings, newUser, request, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, request, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -55,8 +55,7 @@ for (const mode of ['embedded', 'production'] as const) {
     });
 
     test('login, apps:create adds the paas remote', () => {
-      const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-      assert.equal(login.status, 0, login.stderr);
+      loginAsAdmin(user, paas);
       assert.equal(fs.statSync(`${user.home}/.netrc`).mode & 0o777, 0o600);
       nodeRepo = sampleRepo(user, 'node-hello');
       const create = user.paas(['apps:create', 'hello'], nodeRepo);

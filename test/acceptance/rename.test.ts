@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { DynoInfo } from '../../controller';
 import { parseCidr } from '../../engine';
 import { removeBridge } from '../../engine/bridge';
-import { eventually, newSettings, newUser, request, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, request, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 const BRIDGE = 'paasq2';
@@ -31,8 +31,7 @@ describe('apps:rename of a running app', { skip: !isRoot && 'needs root: runs re
     settings = await newSettings({ PAAS_BRIDGE_NAME: BRIDGE, PAAS_BRIDGE_CIDR: CIDR });
     paas = await startPaas(settings);
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
   });
 
   after(async () => {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { ControllerClient } from '../../controller';
-import { eventually, newSettings, newUser, ROOT, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, ROOT, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 const BIN = path.join(ROOT, 'bin', 'paas');
@@ -32,8 +32,7 @@ describe('paas run attached, with real containers', { skip: !isRoot && 'needs ro
     paas = await startPaas(settings);
     user = newUser();
     env = { ...process.env, HOME: user.home };
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
     token = (JSON.parse(fs.readFileSync(path.join(user.home, '.config', 'paas', 'credentials.json'), 'utf8')) as { token: string }).token;
     const repo = sampleRepo(user, 'shell-hello');
     assert.equal(user.paas(['apps:create', APP], repo).status, 0);

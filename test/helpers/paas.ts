@@ -113,6 +113,12 @@ export interface Cli {
   git(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string };
 }
 
+/** `paas login` as the admin that `paas up` printed; throws with the CLI's error when it fails. */
+export function loginAsAdmin(user: Cli, paas: Pick<RunningPaas, 'api' | 'adminPassword'>): void {
+  const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
+  if (login.status !== 0) throw new Error(`paas login failed (exit ${login.status}): ${login.stderr}`);
+}
+
 /** A user: their own HOME (credentials, ~/.netrc, git identity). */
 export function newUser(): Cli {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-home-'));
