@@ -32,6 +32,11 @@ export class HostDirectory {
     this.hosts.set(hb.hostId, { hb, seen: this.now() });
   }
 
+  /** The container subnets other hosts' heartbeats claim (none of them may go to a joining host). */
+  subnets(exceptHostId?: string): string[] {
+    return [...this.hosts.values()].filter(({ hb }) => hb.hostId !== exceptHostId && hb.subnet).map(({ hb }) => hb.subnet!);
+  }
+
   list(): HostView[] {
     return [...this.hosts.values()]
       .map(({ hb, seen }) => ({

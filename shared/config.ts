@@ -84,6 +84,11 @@ const schema = z.object({
     .string()
     .regex(/^\s*\d+\.\d+\.\d+\.\d+(\/\d{1,2})?\s*(,\s*\d+\.\d+\.\d+\.\d+(\/\d{1,2})?\s*)*$/, 'must be CIDRs or addresses, comma-separated, like 10.0.0.0/24,10.0.1.5')
     .optional(),
+  /** The control plane's pool of hosts' container subnets: each host that joins (`paas host:join`) gets a /24 of it. */
+  PAAS_HOST_SUBNET_POOL: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/, 'must be a subnet of /16 to /24, like 10.200.0.0/16')
+    .default('10.200.0.0/16'),
   /** Router (Heroku's limits): time to the first byte of a response (H12), idle time while streaming (H15), client header time (slowloris). */
   PAAS_ROUTER_RESPONSE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   PAAS_ROUTER_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(55_000),
@@ -153,6 +158,8 @@ export interface PaasConfig {
   hostAddress?: string;
   /** PAAS_NODE_CIDR, split: the nodes' networks (engine/isolation-rules.ts). */
   nodeCidrs: string[];
+  /** PAAS_HOST_SUBNET_POOL: where joining hosts' /24s come from (controller/join/subnet-pool.ts). */
+  hostSubnetPool: string;
   /** Router timeouts (router/timeouts.ts); absent: Heroku's 30 s / 55 s / 30 s. */
   routerResponseTimeoutMs?: number;
   routerIdleTimeoutMs?: number;
@@ -228,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultFile?: s
     registryUrl: c.PAAS_REGISTRY_URL?.replace(/\/+$/, ''),
     registryToken: c.PAAS_REGISTRY_TOKEN,
     hostAddress: c.PAAS_HOST_ADDRESS,
+    hostSubnetPool: c.PAAS_HOST_SUBNET_POOL,
     nodeCidrs: (c.PAAS_NODE_CIDR ?? '').split(',').map((v) => v.trim()).filter(Boolean),
     routerResponseTimeoutMs: c.PAAS_ROUTER_RESPONSE_TIMEOUT_MS,
     routerIdleTimeoutMs: c.PAAS_ROUTER_IDLE_TIMEOUT_MS,

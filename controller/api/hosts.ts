@@ -43,7 +43,7 @@ async function setHost(s: ControllerServices, hostId: string, values: { draining
   await transaction(s.sequelize, async (t) => {
     const [row] = await HostSetting.findOrCreate({ where: { hostId }, defaults: { hostId, ...values }, transaction: t });
     await row.update(values, { transaction: t });
-    await s.outbox.record(t, { subject: subjects.hostsChanged, value: { hostId } });
+    await s.outbox.record(t, { subject: subjects.hostsChanged, value: { hostId, removed: values.removed } });
   });
 }
 
