@@ -6,9 +6,8 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import { connect } from 'nats';
-import { DEFAULT_CONFIG_FILE, hostJoinReply, InvalidInputError, PaasError, readConfigFile, request, subjects, UnavailableError, writeConfigValues, type HostJoinReply } from '../shared';
+import { DEFAULT_CONFIG_FILE, defaultHostId, hostJoinReply, InvalidInputError, PaasError, readConfigFile, request, subjects, UnavailableError, writeConfigValues, type HostJoinReply } from '../shared';
 
 export interface JoinOptions {
   natsUrl: string;
@@ -54,10 +53,6 @@ function localAddressToward(host: string, port: number, timeoutMs: number): Prom
   });
 }
 
-function hostName(): string {
-  return os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 31) || 'host';
-}
-
 export async function joinCluster(o: JoinOptions): Promise<JoinResult> {
   const env = o.env ?? process.env;
   const timeoutMs = o.timeoutMs ?? 10_000;
@@ -75,7 +70,10 @@ export async function joinCluster(o: JoinOptions): Promise<JoinResult> {
     );
   }
   if (!net.isIPv4(address)) throw new InvalidInputError(`This machine reaches NATS from ${address}, not an IPv4 address; give the address other nodes reach it at with --address. ${nothing}`, 'bad_address');
-  const hostId = o.hostId ?? existing.PAAS_HOST_ID ?? hostName();
+  const hostId = o.hostId ?? existing.PAAS_HOST_ID ?? defaultHostId();
+  if (!subjects.hostJoin.schema.shape.hostId.safeParse(hostId).success) {
+    throw new InvalidInputError(`${JSON.stringify(hostId)} cannot be a host id: lowercase letters, digits and dashes, at most 31. Give one with --host-id. ${nothing}`, 'bad_host_id');
+  }
   const nc = await connect({ servers: o.natsUrl.split(','), name: `paas-join-${hostId}`, timeout: timeoutMs, maxReconnectAttempts: 0 }).catch((err: unknown) => {
     throw new UnavailableError(`${host}:${port} answers, but not as NATS (${(err as Error).message}). Check the address and port. ${nothing}`);
   });

@@ -180,6 +180,11 @@ export interface PaasConfig {
   env?: Record<string, string>;
 }
 
+/** PAAS_HOST_ID's default: the machine's host name, made a valid id. */
+export function defaultHostId(): string {
+  return os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 31) || 'host';
+}
+
 /**
  * Parses the environment over the node's configuration file (config-file.ts); throws one
  * error that lists every bad setting and its fix, naming the file for those it holds.
@@ -200,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultFile?: s
     throw new InvalidInputError(`paas cannot start, fix ${source}:\n${lines.join('\n')}`, 'bad_config');
   }
   const c = parsed.data;
-  const hostname = os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 31) || 'host';
+  const hostname = defaultHostId();
   return {
     dataDir: path.resolve(c.PAAS_DATA_DIR),
     apiPort: c.PAAS_API_PORT,

@@ -5,8 +5,9 @@
  * an asker whose token does not check out. One controller of several answers (a queue).
  */
 import type { NatsConnection, Subscription } from 'nats';
-import { subjects, subscribe, type HostJoinReply, type Logger } from '../../shared';
+import { publish, subjects, subscribe, type HostJoinReply, type Logger } from '../../shared';
 import type { HostDirectory } from '../hosts';
+import { HostSetting } from '../models';
 import { useJoinToken } from './join-tokens';
 import { bridgeCidrOf, hostSubnet } from './subnet-pool';
 
@@ -30,6 +31,12 @@ export function serveHostJoins(nc: NatsConnection, settings: JoinSettings, hosts
     log,
     async (req, reply) => {
       const token = await useJoinToken(req.token);
+      // A host an operator removed comes back when it joins again: the token is the operator's consent.
+      const setting = await HostSetting.findByPk(req.hostId);
+      if (setting?.removed) {
+        await setting.update({ removed: false, draining: false });
+        publish(nc, subjects.hostsChanged.name, subjects.hostsChanged.schema, { hostId: req.hostId, removed: false });
+      }
       // Hosts configured by hand (their heartbeats' subnets) keep theirs too.
       const subnet = await hostSubnet(req.hostId, settings.subnetPool, [...settings.reserved, ...hosts.subnets(req.hostId)]);
       const answer: HostJoinReply = {

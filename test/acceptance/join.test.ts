@@ -184,4 +184,17 @@ describe('hosts join with one command: subnets, registry credentials and routes 
       return ok || undefined;
     }, 30_000);
   });
+
+  test('the removed machine joins again: same subnet, back in paas hosts, routes back', async () => {
+    const [h1, h2] = cluster.hosts as [NetnsCluster['hosts'][0], NetnsCluster['hosts'][0]];
+    await cluster.killHost(h2.index);
+    const made = JSON.parse(user.paas(['hosts:join-token', '--json', '--expires-in', '10m']).stdout) as { command: string };
+    await cluster.joinHost(h2.index, [...made.command.split(' ').slice(2), '--host-id', h2.id]);
+    assert.match(h2.output(), new RegExp(`This machine is host ${h2.id}: containers ${h2.subnet.replace(/\./g, '\\.')},`));
+    await eventually(`${h2.id} back in paas hosts`, async () => {
+      const list = JSON.parse(user.paas(['hosts', '--json']).stdout) as { id: string; alive: boolean; draining: boolean }[];
+      return list.find((h) => h.id === h2.id && h.alive && !h.draining);
+    });
+    await eventually(`the routes to ${h2.id} to come back`, async () => (paasRoutes()[h2.subnet] === h2.address && paasRoutes(h1.netns)[h2.subnet] === h2.address) || undefined, 30_000);
+  });
 });
