@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Args, Command, Flags } from '@oclif/core';
 import { joinCluster } from '../../../daemon/host-join';
-import { errorMessage } from '../../../shared';
+import { DEFAULT_CONFIG_FILE, errorMessage } from '../../../shared';
 import { runHostInForeground } from '../../run-host';
 
 const UNIT = 'paas-host';
@@ -45,7 +45,8 @@ with systemd, as the paas-host service; --start runs it here in the foreground i
     process.env.PAAS_CONFIG_FILE = file;
     for (const key of Object.keys(joined.values)) delete process.env[key];
     if (flags.start) return runHostInForeground(this);
-    if (fs.existsSync('/run/systemd/system') && fs.existsSync(`/etc/systemd/system/${UNIT}.service`)) {
+    // The unit reads /etc/paas/paas.env: with another file, the service would not see what was written.
+    if (fs.existsSync('/run/systemd/system') && fs.existsSync(`/etc/systemd/system/${UNIT}.service`) && file === DEFAULT_CONFIG_FILE) {
       for (const argv of [['enable', UNIT], ['restart', UNIT]]) {
         const r = spawnSync('systemctl', argv, { encoding: 'utf8' });
         if (r.status !== 0) this.error(`systemctl ${argv.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim()}. Fix it, then: systemctl restart ${UNIT}`, { exit: 1 });
@@ -53,6 +54,8 @@ with systemd, as the paas-host service; --start runs it here in the foreground i
       this.log(`Started ${UNIT}. It appears in \`paas hosts\` within seconds; follow it with: journalctl -u ${UNIT} -f`);
       return;
     }
-    this.log(`Start it: sudo paas host   (or install the ${UNIT} service: sudo scripts/install.sh host, then run this again)`);
+    this.log(file === DEFAULT_CONFIG_FILE
+      ? `Start it: sudo paas host   (or install the ${UNIT} service: sudo scripts/install.sh host, then run this again)`
+      : `Start it: sudo PAAS_CONFIG_FILE=${file} paas host`);
   }
 }
