@@ -139,6 +139,7 @@ export interface OneOffCreated extends DynoInfo {
 export interface HostInfo {
   id: string;
   address: string | null;
+  subnet: string | null;
   runtime: string | null;
   memory_bytes: number | null;
   cpus: number | null;

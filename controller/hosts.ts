@@ -10,6 +10,8 @@ export const HOST_DEAD_AFTER_MS = 10_000;
 export interface HostView {
   id: string;
   address: string;
+  /** Its containers' subnet (routed to `address` by the other nodes); null when its heartbeat has none. */
+  subnet: string | null;
   runtime: string;
   memory_bytes: number;
   cpus: number;
@@ -42,6 +44,7 @@ export class HostDirectory {
       .map(({ hb, seen }) => ({
         id: hb.hostId,
         address: hb.address,
+        subnet: hb.subnet ?? null,
         runtime: hb.runtime,
         memory_bytes: hb.memoryBytes,
         cpus: hb.cpus,

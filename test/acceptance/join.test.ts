@@ -113,10 +113,10 @@ describe('hosts join with one command: subnets, registry credentials and routes 
       assert.equal(fs.statSync(`${h.dataDir}.env`).mode & 0o777, 0o600);
     }
     const hosts = await eventually('both hosts in paas hosts', async () => {
-      const list = JSON.parse(user.paas(['hosts', '--json']).stdout) as { id: string; address: string; alive: boolean }[];
+      const list = JSON.parse(user.paas(['hosts', '--json']).stdout) as { id: string; address: string; subnet: string; alive: boolean }[];
       return list.filter((h) => h.alive).length === 2 ? list : undefined;
     });
-    assert.deepEqual(hosts.map((h) => [h.id, h.address]), cluster.hosts.map((h) => [h.id, h.address]));
+    assert.deepEqual(hosts.map((h) => [h.id, h.address, h.subnet]), cluster.hosts.map((h) => [h.id, h.address, h.subnet]));
     const tokens = JSON.parse(user.paas(['hosts:join-tokens', '--json']).stdout) as { uses: number }[];
     assert.equal(tokens[0]?.uses, 2);
   });
