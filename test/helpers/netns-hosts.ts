@@ -19,6 +19,9 @@
  * NATS for the cluster is a nats-server listening on 10.86.0.1 only, on a free port.
  * The namespaces and NATS come up at start; each `paas host` when the test says
  * (it needs the control plane's registry token first).
+ *
+ * Options: `layout` gives a test names and subnets of its own; `routes: false` leaves
+ * the routes to paas itself; `joinHost` runs `paas host:join` instead of `paas host`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
