@@ -17,10 +17,10 @@ const COMMANDS_DIR = path.join(__dirname, 'commands');
 const LISTS_OR_SHOWS = [
   'access', 'apps', 'apps:info', 'auth:tokens', 'auth:whoami', 'buildpacks', 'builds', 'builds:info', 'certs', 'certs:info',
   'config', 'config:get', 'domains', 'drains', 'engine:containers', 'engine:images', 'engine:info', 'engine:inspect',
-  'engine:volumes', 'hosts', 'hosts:info', 'metrics', 'ps', 'ps:scale', 'ps:type', 'releases', 'releases:info',
+  'engine:volumes', 'hosts', 'hosts:info', 'hosts:join-tokens', 'metrics', 'ps', 'ps:scale', 'ps:type', 'releases', 'releases:info',
 ];
 /** Commands that make or remake something and print it: `--json` gives the new resource. */
-const CREATES = ['apps:create', 'apps:rename', 'domains:add', 'drains:add', 'releases:rollback', 'run'];
+const CREATES = ['apps:create', 'apps:rename', 'domains:add', 'drains:add', 'hosts:join-token', 'releases:rollback', 'run'];
 /** Commands whose output is text by nature, with why it has no `--json`. */
 const TEXT: Record<string, string> = {
   'auth:token': 'prints the token alone: already what a script reads',
@@ -30,6 +30,7 @@ const TEXT: Record<string, string> = {
   help: 'the help text',
   up: 'starts the platform and prints its addresses',
   host: 'starts an engine host',
+  'host:join': 'joins this machine to a cluster and starts it as a host',
   node: "starts the roles this node's config names",
   login: 'asks for email and password',
   logout: 'forgets the login',
@@ -38,7 +39,7 @@ const TEXT: Record<string, string> = {
 const CHANGES = [
   'access:add', 'access:remove', 'apps:destroy', 'buildpacks:add', 'buildpacks:clear', 'buildpacks:remove', 'buildpacks:set',
   'certs:add', 'certs:redirect', 'certs:remove', 'config:set', 'config:unset', 'domains:remove', 'drains:remove', 'engine:stop',
-  'git:remote', 'hosts:drain', 'hosts:remove', 'hosts:undrain', 'ps:restart', 'ps:stop',
+  'git:remote', 'hosts:drain', 'hosts:join-tokens:revoke', 'hosts:remove', 'hosts:undrain', 'ps:restart', 'ps:stop',
 ];
 
 type Loaded = { id: string; aliases: string[]; cls: Command.Class };

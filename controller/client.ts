@@ -10,6 +10,7 @@ import type { RouterTls, SniEndpoint } from './api/certs';
 import type { DynoUsage } from './api/presenters';
 import type { AppMetrics } from './metrics/aggregate';
 import type { LogDrainView } from './api/drains';
+import type { JoinTokenView } from './join/join-tokens';
 export type { LogDrainView } from './api/drains';
 import type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost } from './api/scheduling';
 
@@ -144,6 +145,7 @@ export interface OneOffCreated extends DynoInfo {
 export interface HostInfo {
   id: string;
   address: string | null;
+  subnet: string | null;
   runtime: string | null;
   memory_bytes: number | null;
   cpus: number | null;
@@ -151,6 +153,13 @@ export interface HostInfo {
   last_seen: string | null;
   alive: boolean;
   draining: boolean;
+}
+export type { JoinTokenView };
+/** A new join token: its secret (shown once) and the command to run on the new machine. */
+export interface JoinTokenCreated extends JoinTokenView {
+  token: string;
+  nats_url: string | null;
+  command: string;
 }
 export type { DeployStatus, DesiredApp, HealthCheck, OneOffRequest, ReleaseStatus, Route, SchedulerHost };
 export type { RouterCert, RouterTls, SniEndpoint } from './api/certs';
@@ -346,6 +355,15 @@ export class ControllerClient {
   }
   removeHost(id: string) {
     return this.request<void>('DELETE', `/hosts/${encodeURIComponent(id)}`);
+  }
+  createJoinToken(expiresInSeconds?: number) {
+    return this.request<JoinTokenCreated>('POST', '/join-tokens', expiresInSeconds ? { expires_in_seconds: expiresInSeconds } : {});
+  }
+  joinTokens() {
+    return this.request<JoinTokenView[]>('GET', '/join-tokens');
+  }
+  revokeJoinToken(id: string) {
+    return this.request<JoinTokenView>('DELETE', `/join-tokens/${encodeURIComponent(id)}`);
   }
   desiredState() {
     return this.request<DesiredApp[]>('GET', '/scheduler/apps');

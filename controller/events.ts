@@ -20,7 +20,7 @@ export type Event =
   | { subject: typeof subjects.appRenamed; value: { app: string; from: string } }
   | { subject: typeof subjects.dynosRestart; value: { app: string; type?: string; dyno?: string } }
   | { subject: typeof subjects.dynosStop; value: { app: string; dyno: string } }
-  | { subject: typeof subjects.hostsChanged; value: { hostId: string } }
+  | { subject: typeof subjects.hostsChanged; value: { hostId: string; removed?: boolean } }
   /** A line in one app's log stream (api-log.ts): the subject names the app. */
   | { subject: { name: string; schema: typeof subjects.appLog.schema }; value: AppLogLine };
 

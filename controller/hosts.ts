@@ -10,6 +10,8 @@ export const HOST_DEAD_AFTER_MS = 10_000;
 export interface HostView {
   id: string;
   address: string;
+  /** Its containers' subnet (routed to `address` by the other nodes); null when its heartbeat has none. */
+  subnet: string | null;
   runtime: string;
   memory_bytes: number;
   cpus: number;
@@ -32,11 +34,17 @@ export class HostDirectory {
     this.hosts.set(hb.hostId, { hb, seen: this.now() });
   }
 
+  /** The container subnets other hosts' heartbeats claim (none of them may go to a joining host). */
+  subnets(exceptHostId?: string): string[] {
+    return [...this.hosts.values()].filter(({ hb }) => hb.hostId !== exceptHostId && hb.subnet).map(({ hb }) => hb.subnet!);
+  }
+
   list(): HostView[] {
     return [...this.hosts.values()]
       .map(({ hb, seen }) => ({
         id: hb.hostId,
         address: hb.address,
+        subnet: hb.subnet ?? null,
         runtime: hb.runtime,
         memory_bytes: hb.memoryBytes,
         cpus: hb.cpus,

@@ -15,6 +15,7 @@ import * as m004 from './migrations/004-deploys-hosts-one-offs';
 import * as m005 from './migrations/005-certs';
 import * as m006 from './migrations/006-log-drains';
 import * as m007 from './migrations/007-one-off-attach';
+import * as m008 from './migrations/008-host-joins';
 
 const MIGRATIONS = [
   { name: '001-initial', ...m001 },
@@ -24,6 +25,7 @@ const MIGRATIONS = [
   { name: '005-certs', ...m005 },
   { name: '006-log-drains', ...m006 },
   { name: '007-one-off-attach', ...m007 },
+  { name: '008-host-joins', ...m008 },
 ];
 
 export async function migrate(sequelize: Sequelize): Promise<string[]> {

@@ -8,6 +8,7 @@
 import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type CreationOptional, type Sequelize } from 'sequelize';
 import { defineCertModels } from './cert-models';
 import { defineDrainModel } from './drains/drain-model';
+import { defineJoinModels } from './join/join-models';
 
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<number>;
@@ -339,4 +340,5 @@ export function defineModels(sequelize: Sequelize): void {
   );
   defineCertModels(sequelize);
   defineDrainModel(sequelize);
+  defineJoinModels(sequelize);
 }

@@ -19,6 +19,7 @@ import { updateFormation } from './api/formation';
 import { createReleaseBody } from './api/releases';
 import { reportJob } from './api/scheduling';
 import { createTokenBody, createUserBody } from './api/users';
+import { createJoinTokenBody } from './api/join-tokens';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -93,6 +94,9 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/hosts/{id}/actions/drain', summary: 'drain a host: nothing new lands on it and its jobs move', admin: true },
   { method: 'post', path: '/hosts/{id}/actions/undrain', summary: 'put a drained (or removed) host back into service', admin: true },
   { method: 'delete', path: '/hosts/{id}', summary: 'remove a host (refused while it runs jobs and is not drained)', admin: true },
+  { method: 'post', path: '/join-tokens', summary: 'a join token for a new host (expires_in_seconds, default 24 h) and the `paas host:join` command to run on it; the secret is shown only here', body: createJoinTokenBody, admin: true },
+  { method: 'get', path: '/join-tokens', summary: 'join tokens: id, state (active, expired, revoked), uses; never their secrets', admin: true },
+  { method: 'delete', path: '/join-tokens/{id}', summary: 'revoke a join token: hosts can no longer join with it (hosts that joined stay)', admin: true },
   { method: 'get', path: '/scheduler/apps', summary: 'desired state of every app (scheduler)', admin: true },
   { method: 'get', path: '/scheduler/jobs', summary: 'jobs as last reported (scheduler)', admin: true },
   { method: 'get', path: '/scheduler/hosts', summary: "operators' decisions about hosts: draining, removed (scheduler)", admin: true },

@@ -28,6 +28,7 @@ import { domainRoutes } from './api/domains';
 import { drainRoutes } from './api/drains';
 import { certRoutes } from './api/certs';
 import { hostRoutes } from './api/hosts';
+import { joinTokenRoutes } from './api/join-tokens';
 import { idempotency } from './api/idempotency';
 import { nextPageLink } from './api/pagination';
 import { rateLimit } from './api/rate-limit';
@@ -81,6 +82,7 @@ export function createApi(s: ControllerServices): Koa<State> {
   domainRoutes(authed, s);
   certRoutes(authed, s);
   hostRoutes(authed, s);
+  joinTokenRoutes(authed, s);
   logRoutes(authed, s);
   metricRoutes(authed, s);
   drainRoutes(authed, s);

@@ -10,6 +10,7 @@ import { withDatabaseLock } from './db-lock';
 import { Outbox } from './events';
 import { DrainForwarder } from './drains/forwarder';
 import { HostDirectory } from './hosts';
+import { serveHostJoins, type JoinSettings } from './join/join-service';
 import { LogStore } from './logs/log-store';
 import { MetricsStore } from './metrics/metrics-store';
 import { createApi, listen } from './server';
@@ -30,6 +31,8 @@ export interface ControllerOptions {
   logLinesPerApp?: number;
   /** PEM CAs that drains' TLS trusts besides the system's (PAAS_DRAINS_CA_FILE). */
   drainsCaFile?: string;
+  /** What admitted hosts are told (`paas host:join`); absent: no host can join through this controller. */
+  join?: JoinSettings;
   log: Logger;
 }
 
@@ -62,7 +65,8 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
   const outbox = new Outbox(o.nc, o.log.child('outbox'));
   const hosts = new HostDirectory();
   if (o.nc) hosts.watch(o.nc, o.log.child('hosts'));
-  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir, logs, metrics, drains });
+  const joins = o.nc && o.join ? serveHostJoins(o.nc, o.join, hosts, o.log.child('join')) : undefined;
+  const api = createApi({ sequelize, outbox, hosts, log: o.log, domain: o.domain, urls: o.urls, rateLimitPerHour: o.rateLimitPerHour ?? 4500, dataDir: o.dataDir, logs, metrics, drains, joinNatsUrl: o.join?.natsUrl });
   const { server, port } = await listen(api, o.port, o.bindAddress);
   // `paas run`'s terminals: WebSockets beside the API, relayed to the dyno's host over NATS.
   const stopAttach = serveAttachUpgrades(server, { nc: o.nc, log: o.log.child('attach') });
@@ -79,6 +83,7 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
     sequelize,
     async close() {
       stopAttach();
+      joins?.unsubscribe();
       await closeServer(server);
       await drains?.stop();
       await outbox.stop();

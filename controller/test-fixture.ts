@@ -10,6 +10,7 @@ import type { NatsConnection } from 'nats';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/mariadb';
 import { silentLogger } from '../shared';
 import { ControllerClient } from './client';
+import type { JoinSettings } from './join/join-service';
 import { startController, type RunningController } from './start';
 
 export const DIALECTS = ['sqlite', 'mariadb'] as const;
@@ -25,7 +26,7 @@ export interface TestController {
   close(): Promise<void>;
 }
 
-export async function startTestController(dialect: Dialect, options: { nc?: NatsConnection; rateLimitPerHour?: number; drainsCaFile?: string } = {}): Promise<TestController> {
+export async function startTestController(dialect: Dialect, options: { nc?: NatsConnection; rateLimitPerHour?: number; drainsCaFile?: string; join?: JoinSettings } = {}): Promise<TestController> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-ctl-'));
   const db: TestDatabase | undefined = dialect === 'mariadb' ? await createTestDatabase() : undefined;
   const start = () =>
@@ -41,6 +42,7 @@ export async function startTestController(dialect: Dialect, options: { nc?: Nats
       nc: options.nc,
       rateLimitPerHour: options.rateLimitPerHour,
       drainsCaFile: options.drainsCaFile,
+      join: options.join,
     });
   const t: TestController = {
     controller: await start(),

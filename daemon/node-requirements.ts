@@ -15,7 +15,8 @@ export function roleProblems(config: Pick<PaasConfig, 'roles' | 'natsUrl' | 'con
   // The embedded nats-server listens on loopback only: it serves a node that holds the
   // whole control plane, never one that must meet others.
   if (!config.natsUrl && !has('controller')) {
-    problems.push(`the ${config.roles.join(', ')} role${config.roles.length > 1 ? 's join' : ' joins'} a cluster: set NATS_URL to the cluster's NATS (e.g. nats://10.0.0.1:4222).`);
+    const join = has('host') ? ' On a new host, `paas host:join <nats-url> --token T` (a token from `paas hosts:join-token`) writes it and the rest.' : '';
+    problems.push(`the ${config.roles.join(', ')} role${config.roles.length > 1 ? 's join' : ' joins'} a cluster: set NATS_URL to the cluster's NATS (e.g. nats://10.0.0.1:4222).${join}`);
   }
   const clients = API_CLIENTS.filter(has);
   if (clients.length && !has('controller')) {

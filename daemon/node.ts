@@ -9,10 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { builderSettings, setPublishTarget, startBuilder, type RunningBuilder } from '../builder';
 import { ControllerClient, startController, type RunningController } from '../controller';
-import { setPullCredentials, startRegistry, type EngineApi } from '../engine';
+import { parseCidr, setPullCredentials, startRegistry, type EngineApi } from '../engine';
 import { startRouter, type RunningRouter } from '../router';
 import { startScheduler, type RunningScheduler } from '../scheduler';
 import { connectNats, errorMessage, InvalidInputError, useJetStreamReplicas, type Logger, type PaasConfig, type Role } from '../shared';
+import { followHostRoutes } from './container-routes';
+import { joinSettings } from './join-settings';
 import { registryCredentials, registryToken } from './registry-token';
 import { openHostEngine, startHostAgent, type HostAgent, type StopSteps } from './host-engine';
 import { startEmbeddedNats } from './nats-server';
@@ -72,6 +74,7 @@ export async function startNode(config: PaasConfig, log: Logger): Promise<Runnin
         bindAddress: config.bindAddress,
         nc,
         drainsCaFile: config.drainsCaFile,
+        join: joinSettings(config, has('registry')),
         log: log.child('controller'),
       });
       stops.push(() => controller.close());
@@ -95,6 +98,12 @@ export async function startNode(config: PaasConfig, log: Logger): Promise<Runnin
       node.registryPort = config.registryPort;
     }
     if (has('host') && node.engine) node.host = startHostAgent(config, node.engine, nc, stops, log);
+    // Other hosts' containers are reached by their own IPs: hosts running jobs and routers keep routes to them.
+    if ((has('host') && config.hostJobs) || has('router')) {
+      const ownSubnets = node.engine ? [parseCidr(config.bridgeCidr).subnet] : [];
+      const routes = followHostRoutes(nc, { selfId: config.hostId, ownSubnets, log: log.child('routes') });
+      stops.push(async () => routes.stop());
+    }
 
     if (has('scheduler') && api) {
       const scheduler = startScheduler({

@@ -6,7 +6,7 @@
 # at /opt/paas.previous for a rollback), links /usr/local/bin/paas, installs and enables
 # the units named (paas-<role>.service) and writes /etc/paas/paas.env from the example
 # if there is none. It starts nothing: edit /etc/paas/paas.env, then
-# `systemctl start paas-<role>`. Run again with a newer checkout to upgrade (then restart
+# `systemctl start paas-<role>` (a host: `paas host:join` writes the file and starts it). Run again with a newer checkout to upgrade (then restart
 # the units one node at a time, docs/operations.md, "Upgrade").
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,5 +55,11 @@ fi
 for unit in "${units[@]}"; do install -m 0644 "$prefix/packaging/systemd/$unit" "/etc/systemd/system/$unit"; done
 systemctl daemon-reload
 systemctl enable "${units[@]}"
-echo "Done. Next: edit /etc/paas/paas.env, then: systemctl start ${units[*]}"
+if [[ " ${units[*]} " == *" paas-host.service "* ]]; then
+  echo "Done. Next, join the cluster with the command \`paas hosts:join-token\` prints (it writes /etc/paas/paas.env and starts paas-host):"
+  echo "  sudo paas host:join <nats-url> --token <token>"
+  echo "Or by hand: edit /etc/paas/paas.env, then: systemctl start ${units[*]}"
+else
+  echo "Done. Next: edit /etc/paas/paas.env, then: systemctl start ${units[*]}"
+fi
 echo "(an upgrade: systemctl restart ${units[*]}, one node at a time)"

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadConfig, SETTING_NAMES } from './config';
+import { setConfigValues, writeConfigValues } from './config-file';
 import { parseRoles, ROLES } from './roles';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-config-file-'));
@@ -93,5 +94,27 @@ describe('the configuration file', () => {
     assert.throws(() => loadConfig({ PAAS_CONFIG_FILE: missing }, NO_DEFAULT), new RegExp(`cannot read its configuration file ${missing} \\(no such file\\)`));
     const nested = writeFile('nested.env', 'PAAS_CONFIG_FILE=/etc/other.env\n');
     assert.throws(() => loadConfig({ PAAS_CONFIG_FILE: nested }, NO_DEFAULT), /PAAS_CONFIG_FILE cannot be set inside a configuration file/);
+  });
+});
+
+describe('setting values in a configuration file (paas host:join)', () => {
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-config-set-'));
+  after(() => fs.rmSync(own, { recursive: true, force: true }));
+  test('each key is set where it was, its repeats dropped, new keys appended under the note; comments and other settings stay', () => {
+    const before = '# my node\nPAAS_LOG_LEVEL=debug\nexport NATS_URL=nats://old:4222\n#PAAS_HOST_ID=commented\nNATS_URL=nats://older:4222\n\n';
+    const after = setConfigValues(before, { NATS_URL: 'nats://10.0.0.1:4222', PAAS_HOST_ID: 'host-7', PAAS_REGISTRY_TOKEN: 'a b#c' }, 'Set by paas host:join');
+    assert.equal(after, '# my node\nPAAS_LOG_LEVEL=debug\nNATS_URL=nats://10.0.0.1:4222\n#PAAS_HOST_ID=commented\n\n# Set by paas host:join\nPAAS_HOST_ID=host-7\nPAAS_REGISTRY_TOKEN="a b#c"\n');
+    const file = path.join(own, 'set.env');
+    fs.writeFileSync(file, after);
+    assert.deepEqual(loadConfig({ PAAS_CONFIG_FILE: file }, path.join(own, 'absent.env')).registryToken, 'a b#c');
+    assert.equal(setConfigValues('', { A: '1' }, 'n'), '# n\nA=1\n');
+  });
+
+  test('the file is written with mode 0600, created with its directory when missing', () => {
+    const file = path.join(own, 'new', 'paas.env');
+    writeConfigValues(file, { PAAS_HOST_ID: 'h1' }, 'note');
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    writeConfigValues(file, { PAAS_HOST_ID: 'h2' }, 'note');
+    assert.equal(fs.readFileSync(file, 'utf8'), '# note\nPAAS_HOST_ID=h2\n');
   });
 });

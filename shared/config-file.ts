@@ -5,6 +5,7 @@
  * setting for one run without editing the file.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parse } from 'dotenv';
 import { InvalidInputError } from './errors';
 
@@ -40,4 +41,42 @@ export function mergeConfigFile(env: NodeJS.ProcessEnv, file: ConfigFile | undef
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
   for (const [k, v] of Object.entries(merged)) if (v === '') delete merged[k];
   return merged;
+}
+
+/** A value as a KEY=VALUE line holds it: bare when plain, else double-quoted. */
+function envValue(v: string): string {
+  return /^[\w.:/@,=+%-]*$/.test(v) ? v : JSON.stringify(v);
+}
+
+/**
+ * The file's text with `values` set (`paas host:join`): each key's first line is
+ * rewritten in place, its other lines dropped, new keys appended under `note`; every
+ * other line (comments, other settings) stays as it was.
+ */
+export function setConfigValues(text: string, values: Record<string, string>, note: string): string {
+  const done = new Set<string>();
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
+    if (key === undefined || !(key in values)) {
+      lines.push(line);
+    } else if (!done.has(key)) {
+      done.add(key);
+      lines.push(`${key}=${envValue(values[key]!)}`);
+    }
+  }
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  const added = Object.keys(values).filter((k) => !done.has(k));
+  if (added.length) lines.push(...(lines.length ? [''] : []), `# ${note}`, ...added.map((k) => `${k}=${envValue(values[k]!)}`));
+  return lines.join('\n') + '\n';
+}
+
+/** Writes `values` into the configuration file at `file` (created if missing), mode 0600, atomically. */
+export function writeConfigValues(file: string, values: Record<string, string>, note: string): void {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, setConfigValues(text, values, note), { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
 }

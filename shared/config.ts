@@ -84,6 +84,11 @@ const schema = z.object({
     .string()
     .regex(/^\s*\d+\.\d+\.\d+\.\d+(\/\d{1,2})?\s*(,\s*\d+\.\d+\.\d+\.\d+(\/\d{1,2})?\s*)*$/, 'must be CIDRs or addresses, comma-separated, like 10.0.0.0/24,10.0.1.5')
     .optional(),
+  /** The control plane's pool of hosts' container subnets: each host that joins (`paas host:join`) gets a /24 of it. */
+  PAAS_HOST_SUBNET_POOL: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/, 'must be a subnet of /16 to /24, like 10.200.0.0/16')
+    .default('10.200.0.0/16'),
   /** Router (Heroku's limits): time to the first byte of a response (H12), idle time while streaming (H15), client header time (slowloris). */
   PAAS_ROUTER_RESPONSE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   PAAS_ROUTER_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(55_000),
@@ -153,6 +158,8 @@ export interface PaasConfig {
   hostAddress?: string;
   /** PAAS_NODE_CIDR, split: the nodes' networks (engine/isolation-rules.ts). */
   nodeCidrs: string[];
+  /** PAAS_HOST_SUBNET_POOL: where joining hosts' /24s come from (controller/join/subnet-pool.ts). */
+  hostSubnetPool: string;
   /** Router timeouts (router/timeouts.ts); absent: Heroku's 30 s / 55 s / 30 s. */
   routerResponseTimeoutMs?: number;
   routerIdleTimeoutMs?: number;
@@ -171,6 +178,11 @@ export interface PaasConfig {
   configFile?: string;
   /** The environment the settings came from (file under process environment), for settings read elsewhere (builder/settings.ts). */
   env?: Record<string, string>;
+}
+
+/** PAAS_HOST_ID's default: the machine's host name, made a valid id. */
+export function defaultHostId(): string {
+  return os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 31) || 'host';
 }
 
 /**
@@ -193,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultFile?: s
     throw new InvalidInputError(`paas cannot start, fix ${source}:\n${lines.join('\n')}`, 'bad_config');
   }
   const c = parsed.data;
-  const hostname = os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 31) || 'host';
+  const hostname = defaultHostId();
   return {
     dataDir: path.resolve(c.PAAS_DATA_DIR),
     apiPort: c.PAAS_API_PORT,
@@ -228,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultFile?: s
     registryUrl: c.PAAS_REGISTRY_URL?.replace(/\/+$/, ''),
     registryToken: c.PAAS_REGISTRY_TOKEN,
     hostAddress: c.PAAS_HOST_ADDRESS,
+    hostSubnetPool: c.PAAS_HOST_SUBNET_POOL,
     nodeCidrs: (c.PAAS_NODE_CIDR ?? '').split(',').map((v) => v.trim()).filter(Boolean),
     routerResponseTimeoutMs: c.PAAS_ROUTER_RESPONSE_TIMEOUT_MS,
     routerIdleTimeoutMs: c.PAAS_ROUTER_IDLE_TIMEOUT_MS,

@@ -115,6 +115,30 @@ export const routerHeartbeat = z.object({ routerId: z.string(), at: z.string() }
 /** Asks one router to drop these jobs from its table; it replies once no new request can reach them. */
 export const routerUnroute = z.object({ jobIds: z.array(z.string()) });
 
+/** `paas host:join`: a new machine asks to be admitted, with the operator's join token (`paas hosts:join-token`). */
+export const hostJoinRequest = z.object({
+  token: z.string().min(1).max(200),
+  hostId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/),
+  /** Where other nodes reach the joining machine (its address toward NATS, or `--address`). */
+  address: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/),
+});
+export type HostJoinRequest = z.infer<typeof hostJoinRequest>;
+/** The controller's answer to an admitted host: everything its configuration file needs. */
+export const hostJoinReply = z.object({
+  hostId: z.string(),
+  /** The host's container subnet (its /24 of the cluster's pool) and its bridge's own address in it. */
+  subnet: z.string(),
+  bridgeCidr: z.string(),
+  /** The cluster's registry as hosts reach it, and its token; absent when the control plane has none configured. */
+  registryUrl: z.string().optional(),
+  registryToken: z.string().optional(),
+  /** PAAS_NODE_CIDR of the control plane (the nodes' networks). */
+  nodeCidr: z.string().optional(),
+  /** The cluster's NATS servers as hosts reach them; absent: the URL the host joined with. */
+  natsUrl: z.string().optional(),
+});
+export type HostJoinReply = z.infer<typeof hostJoinReply>;
+
 /** A reply on a request subject: either the value or an error a caller can show. */
 export const replyError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -138,7 +162,9 @@ export const subjects = {
   /** controller → scheduler: a one-off process was requested (`paas run`). */
   oneOffRequested: { name: 'paas.controller.run.requested', schema: appEvent },
   /** controller → scheduler: a host was drained, undrained or removed by an operator. */
-  hostsChanged: { name: 'paas.controller.hosts.changed', schema: z.object({ hostId: z.string() }) },
+  hostsChanged: { name: 'paas.controller.hosts.changed', schema: z.object({ hostId: z.string(), removed: z.boolean().optional() }) },
+  /** new machine → controller (request/reply): admit a host with a join token; the reply is its configuration. */
+  hostJoin: { name: 'paas.controller.hosts.join', schema: hostJoinRequest },
   /** router → scheduler: a router is alive (every few seconds). */
   routerHeartbeat: { name: 'paas.router.heartbeat', schema: routerHeartbeat },
   /** scheduler → one router (request/reply): forget these backends now. */

@@ -1,40 +1,18 @@
 import { Command } from '@oclif/core';
-import { startEngineHost } from '../../daemon/host';
-import { createLogger, errorMessage, loadConfig } from '../../shared';
+import { runHostInForeground } from '../run-host';
 
 export default class Host extends Command {
   static override description = `run this machine as an engine host of a paas cluster: the engine and its agent only
 Joins the cluster's NATS (NATS_URL) and takes the jobs its scheduler places here; images are pulled from the
-cluster's registry with PAAS_REGISTRY_TOKEN. Other nodes must reach PAAS_BRIDGE_CIDR's subnet via PAAS_HOST_ADDRESS.`;
+cluster's registry with PAAS_REGISTRY_TOKEN. \`paas host:join\` writes these settings for you; other nodes
+route PAAS_BRIDGE_CIDR's subnet via PAAS_HOST_ADDRESS on their own once they hear the host.`;
   static override examples = [
+    '$ sudo paas host    # settings from /etc/paas/paas.env, as paas host:join wrote them',
     '$ sudo NATS_URL=nats://10.0.0.1:4222 PAAS_HOST_ID=host-2 PAAS_HOST_ADDRESS=10.0.0.2 PAAS_BRIDGE_CIDR=10.87.2.1/24 PAAS_REGISTRY_TOKEN=... paas host',
   ];
 
   async run(): Promise<void> {
     await this.parse(Host);
-    if (process.getuid && process.getuid() !== 0) this.error('paas host runs containers and must run as root. Try: sudo paas host', { exit: 1 });
-    let config;
-    try {
-      config = loadConfig();
-    } catch (err) {
-      this.error(errorMessage(err), { exit: 1 });
-    }
-    const log = createLogger('paas-host', { level: config.logLevel });
-    let host;
-    try {
-      host = await startEngineHost(config, log);
-    } catch (err) {
-      this.error(`paas host could not start: ${errorMessage(err)}`, { exit: 1 });
-    }
-    this.log(`paas host ${config.hostId} is up (${host.engine.runtime}): containers ${host.subnet} reached via ${host.address}, NATS ${config.natsUrl}`);
-    this.log(`Other nodes need the route: ip route add ${host.subnet} via ${host.address}`);
-    this.log('Press Ctrl-C to stop (containers keep running and are found again at the next start).');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    this.log('Stopping paas host...');
-    await host.stop();
-    this.log('paas host stopped.');
+    await runHostInForeground(this);
   }
 }

@@ -27,6 +27,8 @@ export interface ControllerServices {
   logs?: LogStore;
   /** Apps' last hour of process and request metrics (NATS JetStream); absent without NATS. */
   metrics?: MetricsStore;
+  /** NATS as joining hosts reach it, for the command `paas hosts:join-token` prints; absent: unknown (loopback). */
+  joinNatsUrl?: string;
   /** Log drains: their JetStream consumers and delivery status; absent without NATS. */
   drains?: DrainForwarder;
 }

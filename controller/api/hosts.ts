@@ -29,7 +29,7 @@ async function hostList(s: ControllerServices): Promise<HostInfoView[]> {
     const h = seen.get(id);
     const draining = settings.get(id)?.draining ?? false;
     // A host that never sent a heartbeat to this controller is known only by its setting.
-    return h ? { ...h, draining } : { id, address: null, runtime: null, memory_bytes: null, cpus: null, jobs: 0, last_seen: null, alive: false, draining };
+    return h ? { ...h, draining } : { id, address: null, subnet: null, runtime: null, memory_bytes: null, cpus: null, jobs: 0, last_seen: null, alive: false, draining };
   });
 }
 
@@ -43,7 +43,7 @@ async function setHost(s: ControllerServices, hostId: string, values: { draining
   await transaction(s.sequelize, async (t) => {
     const [row] = await HostSetting.findOrCreate({ where: { hostId }, defaults: { hostId, ...values }, transaction: t });
     await row.update(values, { transaction: t });
-    await s.outbox.record(t, { subject: subjects.hostsChanged, value: { hostId } });
+    await s.outbox.record(t, { subject: subjects.hostsChanged, value: { hostId, removed: values.removed } });
   });
 }
 

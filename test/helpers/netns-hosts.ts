@@ -19,6 +19,9 @@
  * NATS for the cluster is a nats-server listening on 10.86.0.1 only, on a free port.
  * The namespaces and NATS come up at start; each `paas host` when the test says
  * (it needs the control plane's registry token first).
+ *
+ * Options: `layout` gives a test names and subnets of its own; `routes: false` leaves
+ * the routes to paas itself; `joinHost` runs `paas host:join` instead of `paas host`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -54,6 +57,12 @@ export interface NetnsCluster {
   /** Starts (or restarts, with the same data dir and environment) `paas host` in host i's namespace. */
   startHost(index: number, env?: Record<string, string>): Promise<void>;
   /**
+   * Runs `paas host:join <argv...> --start` in host i's namespace, as an operator would
+   * on a new machine, with a config file of its own (<data dir>.env, holding only
+   * PAAS_DATA_DIR and PAAS_BRIDGE_NAME before the join); resolves once the host is up.
+   */
+  joinHost(index: number, argv: string[]): Promise<void>;
+  /**
    * Hard stop: the uplink goes down and every process in the host's namespace (the
    * `paas host` process, conmon) gets SIGKILL. The containers (their own namespaces)
    * are killed too unless `keepContainers`: then they run on, unreachable, as on a host
@@ -65,6 +74,21 @@ export interface NetnsCluster {
 
 export interface ClusterOptions {
   hosts: number;
+  /** Names and subnets of a cluster of the test's own (default: the ones above, paasnet0, paasn<i>, 10.86, 10.87). */
+  layout?: NetnsLayout;
+  /** false: no hand-made routes to the hosts' subnets (paas keeps them itself, daemon/container-routes.ts). */
+  routes?: boolean;
+}
+
+/** Everything a cluster names: the LAN bridge and its gateway, the control plane's bridge, each host's names, the temp dir. */
+export interface NetnsLayout {
+  lanBridge: string;
+  lanGateway: string;
+  controlBridge: string;
+  controlSubnet: string;
+  host(i: number): ReturnType<typeof hostNames>;
+  /** Under os.tmpdir(). */
+  baseDir: string;
 }
 
 function run(cmd: string, args: string[], allowFail = false): string {
@@ -82,6 +106,15 @@ const hostNames = (i: number) => ({
   bridge: `paasnb${i}`,
   bridgeCidr: `10.87.${i}.1/24`,
 });
+
+const DEFAULT_LAYOUT: NetnsLayout = {
+  lanBridge: LAN_BRIDGE,
+  lanGateway: LAN_GATEWAY,
+  controlBridge: CONTROL_BRIDGE,
+  controlSubnet: '10.87.0.0/24',
+  host: hostNames,
+  baseDir: 'paas-netns-cluster',
+};
 
 function netnsPids(netns: string): number[] {
   return run('ip', ['netns', 'pids', netns], true)
@@ -167,7 +200,9 @@ function removeRootBridge(name: string, subnet: string): void {
 export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsCluster> {
   if (process.getuid?.() !== 0) throw new Error('netns hosts need root');
   // One fixed place, so that a run that died before its teardown is cleaned up by the next.
-  const base = path.join(os.tmpdir(), 'paas-netns-cluster');
+  const L = options.layout ?? DEFAULT_LAYOUT;
+  const hostNames = L.host;
+  const base = path.join(os.tmpdir(), L.baseDir);
   const procs = new Map<number, { child: ChildProcess; out: string }>();
   let nats: ChildProcess | undefined;
 
@@ -177,8 +212,8 @@ export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsC
   }
   await sleep(200);
   for (let i = 1; i <= options.hosts; i++) removeHostLeftovers(hostNames(i).netns, path.join(base, `host${i}`));
-  run('ip', ['link', 'del', LAN_BRIDGE], true);
-  removeRootBridge(CONTROL_BRIDGE, '10.87.0.0/24');
+  run('ip', ['link', 'del', L.lanBridge], true);
+  removeRootBridge(L.controlBridge, L.controlSubnet);
   fs.rmSync(base, { recursive: true, force: true });
   fs.mkdirSync(base, { recursive: true, mode: 0o700 });
 
@@ -191,30 +226,30 @@ export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsC
     await sleep(300);
     for (let i = 1; i <= options.hosts; i++) removeHostLeftovers(hostNames(i).netns, path.join(base, `host${i}`));
     nats?.kill('SIGKILL');
-    run('ip', ['link', 'del', LAN_BRIDGE], true); // its routes go with it
-    removeRootBridge(CONTROL_BRIDGE, '10.87.0.0/24');
+    run('ip', ['link', 'del', L.lanBridge], true); // its routes go with it
+    removeRootBridge(L.controlBridge, L.controlSubnet);
     fs.rmSync(base, { recursive: true, force: true });
   };
 
   try {
-    run('ip', ['link', 'add', LAN_BRIDGE, 'type', 'bridge']);
-    run('ip', ['addr', 'add', `${LAN_GATEWAY}/24`, 'dev', LAN_BRIDGE]);
-    run('ip', ['link', 'set', LAN_BRIDGE, 'up']);
+    run('ip', ['link', 'add', L.lanBridge, 'type', 'bridge']);
+    run('ip', ['addr', 'add', `${L.lanGateway}/24`, 'dev', L.lanBridge]);
+    run('ip', ['link', 'set', L.lanBridge, 'up']);
     fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1\n');
     for (let i = 1; i <= options.hosts; i++) {
       const n = hostNames(i);
       run('ip', ['netns', 'add', n.netns]);
       run('ip', ['link', 'add', n.rootVeth, 'type', 'veth', 'peer', 'name', 'uplink', 'netns', n.netns]);
-      run('ip', ['link', 'set', n.rootVeth, 'master', LAN_BRIDGE, 'up']);
-      for (const args of [['link', 'set', 'lo', 'up'], ['addr', 'add', `${n.address}/24`, 'dev', 'uplink'], ['link', 'set', 'uplink', 'up'], ['route', 'add', 'default', 'via', LAN_GATEWAY]]) {
+      run('ip', ['link', 'set', n.rootVeth, 'master', L.lanBridge, 'up']);
+      for (const args of [['link', 'set', 'lo', 'up'], ['addr', 'add', `${n.address}/24`, 'dev', 'uplink'], ['link', 'set', 'uplink', 'up'], ['route', 'add', 'default', 'via', L.lanGateway]]) {
         run('ip', ['-n', n.netns, ...args]);
       }
-      run('ip', ['route', 'add', n.subnet, 'via', n.address]);
+      if (options.routes !== false) run('ip', ['route', 'add', n.subnet, 'via', n.address]);
     }
 
     const natsPort = await freePort();
-    nats = spawn('nats-server', ['-a', LAN_GATEWAY, '-p', String(natsPort), '-js', '-sd', path.join(base, 'nats')], { stdio: 'ignore' });
-    const natsUrl = `nats://${LAN_GATEWAY}:${natsPort}`;
+    nats = spawn('nats-server', ['-a', L.lanGateway, '-p', String(natsPort), '-js', '-sd', path.join(base, 'nats')], { stdio: 'ignore' });
+    const natsUrl = `nats://${L.lanGateway}:${natsPort}`;
     for (let i = 0; i < 50 && run('ss', ['-ltnH', `sport = :${natsPort}`], true).trim() === ''; i++) await sleep(100);
 
     const hosts: NetnsHost[] = [];
@@ -241,20 +276,32 @@ export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsC
     const startHost = async (i: number, env?: Record<string, string>): Promise<void> => {
       const n = hostNames(i);
       if (env) envOf.set(i, env);
-      run('ip', ['link', 'set', n.rootVeth, 'up']);
-      const child = spawn('nsenter', [`--net=/run/netns/${n.netns}`, '--', process.execPath, BIN, 'host'], {
-        env: {
-          ...process.env,
-          ...envOf.get(i),
-          NATS_URL: natsUrl,
-          PAAS_DATA_DIR: path.join(base, `host${i}`),
-          PAAS_HOST_ID: n.id,
-          PAAS_HOST_ADDRESS: n.address,
-          PAAS_BRIDGE_NAME: n.bridge,
-          PAAS_BRIDGE_CIDR: n.bridgeCidr,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      await spawnHost(i, ['host'], {
+        ...process.env,
+        ...envOf.get(i),
+        NATS_URL: natsUrl,
+        PAAS_DATA_DIR: path.join(base, `host${i}`),
+        PAAS_HOST_ID: n.id,
+        PAAS_HOST_ADDRESS: n.address,
+        PAAS_BRIDGE_NAME: n.bridge,
+        PAAS_BRIDGE_CIDR: n.bridgeCidr,
       });
+    };
+
+    const joinHost = async (i: number, argv: string[]): Promise<void> => {
+      const n = hostNames(i);
+      const dataDir = path.join(base, `host${i}`);
+      const configFile = `${dataDir}.env`;
+      if (!fs.existsSync(configFile)) fs.writeFileSync(configFile, `PAAS_DATA_DIR=${dataDir}\nPAAS_BRIDGE_NAME=${n.bridge}\n`, { mode: 0o600 });
+      // Only what a fresh machine has: the test's own PAAS_* and NATS settings would override the file.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PAAS_') && k !== 'NATS_URL'));
+      await spawnHost(i, [...argv, '--start'], { ...env, PAAS_CONFIG_FILE: configFile });
+    };
+
+    const spawnHost = async (i: number, argv: string[], env: NodeJS.ProcessEnv): Promise<void> => {
+      const n = hostNames(i);
+      run('ip', ['link', 'set', n.rootVeth, 'up']);
+      const child = spawn('nsenter', [`--net=/run/netns/${n.netns}`, '--', process.execPath, BIN, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       const p = { child, out: '' };
       procs.set(i, p);
       child.stdout?.setEncoding('utf8').on('data', (d: string) => (p.out += d));
@@ -274,7 +321,7 @@ export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsC
       await sleep(100);
     };
 
-    return { natsUrl, hosts, startHost, killHost, teardown };
+    return { natsUrl, hosts, startHost, joinHost, killHost, teardown };
   } catch (err) {
     await teardown();
     throw err;

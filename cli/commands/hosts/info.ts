@@ -16,6 +16,7 @@ export default class HostsInfo extends BaseCommand {
     this.log(`=== ${h.id}`);
     this.log(`State:      ${hostState(h)}`);
     this.log(`Address:    ${h.address ?? '?'}`);
+    this.log(`Subnet:     ${h.subnet ?? '?'}`);
     this.log(`Memory:     ${gib(h.memory_bytes)}`);
     this.log(`CPUs:       ${h.cpus ?? '?'}`);
     this.log(`Jobs:       ${h.jobs}`);
