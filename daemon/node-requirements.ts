@@ -21,7 +21,7 @@ export function roleProblems(config: Pick<PaasConfig, 'roles' | 'natsUrl' | 'con
   const clients = API_CLIENTS.filter(has);
   if (clients.length && !has('controller')) {
     if (!config.controllerUrl) problems.push(`the ${clients.join(', ')} role${clients.length > 1 ? 's call' : ' calls'} the API and this node runs no controller: set PAAS_CONTROLLER_URL (e.g. http://10.0.0.1:5000), or add the controller role.`);
-    if (!config.controllerToken) problems.push('set PAAS_CONTROLLER_TOKEN to the system token of a control node (its <data dir>/secrets/system-token; docs/operations.md, Join a node).');
+    if (!config.controllerToken) problems.push('set PAAS_CONTROLLER_TOKEN to the system token of a control node (its <data dir>/secrets/system-token; docs/operations.md, "the system token").');
   }
   // Without a host role here, the builder's images are run elsewhere, so they must go to a registry others reach.
   if (has('builder') && !has('host') && !config.registryUrl) {
