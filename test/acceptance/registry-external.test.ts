@@ -16,16 +16,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { publishImage, setPublishTarget } from '../../builder';
-import { ensureJobImage, setPullCredentials, type EngineApi, type ImageInfo, type RegistryCredentials } from '../../engine';
+import { removeBridge } from '../../engine/bridge';
+import { ensureJobImage, parseCidr, setPullCredentials, type EngineApi, type ImageInfo, type RegistryCredentials } from '../../engine';
 import type { ImageStore } from '../../engine/image-store';
 import { pullImage, pushImage } from '../../engine/registry-client';
 import { makeImage, tempStore } from '../../engine/image-test-util';
 import { silentLogger } from '../../shared';
 import { startDockerRegistry, type DockerRegistry } from '../helpers/docker-registry';
 import { startTokenServer, type TokenServer } from '../helpers/registry-token-server';
+import { eventually, newSettings, newUser, request, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (layer owners)' : undefined;
 const alice: RegistryCredentials = { username: 'alice', password: 'alice-s3cret' };
@@ -238,4 +240,86 @@ describe('an external registry (docker-registry) with auth: token', { skip }, ()
     }
   });
 
+});
+
+/** `git push paas main` without blocking this process: the token service the registry sends paas to runs in it. */
+function gitPush(user: Cli, repo: string): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('git', ['push', 'paas', 'main'], { cwd: repo, env: user.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+describe('paas up with PAAS_REGISTRY_URL on a token-auth docker-registry: git push publishes there', { skip: skip ?? (!fs.existsSync('/usr/bin/git') && 'needs git') }, () => {
+  const BRIDGE = 'paasg0';
+  const CIDR = '10.103.0.1/16';
+  let dir: string;
+  let tokens: TokenServer;
+  let registry: DockerRegistry;
+  let settings: PaasSettings;
+  let paas: RunningPaas;
+  let user: Cli;
+  let repo: string;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-registry-up-'));
+    tokens = await startTokenServer(path.join(dir, 'tokens'), { alice: { password: alice.password, actions: ['pull', 'push'] } });
+    registry = await startDockerRegistry(path.join(dir, 'registry'), tokens.registryAuth());
+    settings = await newSettings({
+      PAAS_BRIDGE_NAME: BRIDGE,
+      PAAS_BRIDGE_CIDR: CIDR,
+      // A namespace on the URL, as a GitLab project or a Docker Hub account would be.
+      PAAS_REGISTRY_URL: `${registry.url}/acme`,
+      PAAS_REGISTRY_USER: alice.username,
+      PAAS_REGISTRY_TOKEN: alice.password,
+    });
+    paas = await startPaas(settings);
+    user = newUser();
+    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
+    assert.equal(login.status, 0, login.stderr);
+  });
+
+  after(async () => {
+    if (user && paas) {
+      user.paas(['apps:destroy', 'shell', '--confirm', 'shell']);
+      await eventually('containers to stop', async () => (fs.readdirSync(`${settings.dataDir}/engine/containers`).length === 0 ? true : undefined), 60_000).catch(() => undefined);
+    }
+    const code = await paas?.stop();
+    await registry?.stop();
+    await tokens?.close();
+    await removeBridge(BRIDGE, parseCidr(CIDR)).catch(() => undefined);
+    for (const d of [dir, settings?.dataDir, user?.home, repo]) if (d) fs.rmSync(d, { recursive: true, force: true });
+    assert.equal(code, 0, 'paas up exits cleanly on Ctrl-C');
+  });
+
+  test('the first push publishes every layer under the namespace, with a token for that repository, and the app answers', async () => {
+    repo = sampleRepo(user, 'shell-hello');
+    assert.equal(user.paas(['apps:create', 'shell'], repo).status, 0);
+    const push = await gitPush(user, repo);
+    assert.equal(push.status, 0, push.stderr + '\n' + paas.output().slice(-4000));
+    assert.match(push.stderr, /remote: {8}Image published: \d+ new layers, 0 already in the registry/);
+    assert.ok(registry.requests().some((l) => /^PUT \/v2\/acme\/paas\/shell\/manifests\/\S+ 201$/.test(l)), registry.requests().join('\n'));
+    assert.ok(tokens.requests.some((r) => r.user === 'alice' && r.scope === 'repository:acme/paas/shell:pull,push' && r.status === 200));
+    const res = await eventually('the shell app to answer', async () => {
+      const r = await request(settings.routerPort, `shell.${settings.domain}`);
+      return r.status === 200 ? r : undefined;
+    });
+    assert.match(res.body, /Hello from shell-hello/);
+  });
+
+  test('the second push sends only what changed: the stack layer is found by HEAD', async () => {
+    const mark = registry.requests().length;
+    fs.appendFileSync(path.join(repo, 'Procfile'), '# changed\n');
+    assert.equal(user.git(['commit', '-q', '-am', 'change'], repo).status, 0);
+    const push = await gitPush(user, repo);
+    assert.equal(push.status, 0, push.stderr + '\n' + paas.output().slice(-4000));
+    const published = /Image published: (\d+) new layers?, (\d+) already in the registry/.exec(push.stderr);
+    assert.ok(published, push.stderr);
+    assert.ok(Number(published[2]) >= 1, 'at least the stack layer was already there');
+    const lines = registry.requests().slice(mark);
+    assert.equal(lines.filter((l) => /^PUT \/v2\/acme\/paas\/shell\/blobs\/uploads\/\S+ 201$/.test(l)).length, Number(published[1]));
+    assert.ok(lines.some((l) => /^HEAD \/v2\/acme\/paas\/shell\/blobs\/sha256:\w+ 200$/.test(l)));
+  });
 });
