@@ -11,7 +11,7 @@ import type { EngineApi, ImageInfo, RegistryCredentials } from '../engine';
 import { heroku } from '../shared';
 
 export interface PublishTarget {
-  /** http://host:port as this node reaches the registry. */
+  /** http(s)://host:port as this node reaches the registry (PAAS_REGISTRY_URL; its scheme is used as given). */
   url: string;
   credentials?: RegistryCredentials;
 }
@@ -29,9 +29,12 @@ export async function publishImage(engine: EngineApi, image: ImageInfo, out: Wri
   const target = targets.get(engine);
   if (!target) return;
   try {
-    const r = await engine.push(image.ref, target.url, image.ref, target.credentials);
+    // A path on the URL is a namespace in the registry (an external one's project or account): hosts pull `<url>/<ref>` too.
+    const url = new URL(target.url);
+    const namespace = url.pathname.replace(/^\/+|\/+$/g, '');
+    const r = await engine.push(image.ref, url.origin, namespace ? `${namespace}/${image.ref}` : image.ref, target.credentials);
     if (r.blobsPushed > 0) out.write(heroku.detail(`Image published: ${r.blobsPushed} new layer${r.blobsPushed === 1 ? '' : 's'}, ${r.blobsSkipped} already in the registry`));
   } catch (err) {
-    throw new Error(`Could not publish the image to the registry at ${target.url}: ${err instanceof Error ? err.message : String(err)}. Check PAAS_REGISTRY_URL and PAAS_REGISTRY_TOKEN, then push again.`, { cause: err });
+    throw new Error(`Could not publish the image to the registry at ${target.url}: ${err instanceof Error ? err.message : String(err)}. Check PAAS_REGISTRY_URL (its scheme: http or https), PAAS_REGISTRY_USER and PAAS_REGISTRY_TOKEN, then push again.`, { cause: err });
   }
 }

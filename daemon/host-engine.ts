@@ -8,13 +8,14 @@ import path from 'node:path';
 import type { NatsConnection } from 'nats';
 import { openEngine, parseCidr, startAgent, startEngineApi, type AgentHandle, type EngineApi } from '../engine';
 import type { Logger, PaasConfig } from '../shared';
+import { registryPolicy } from './registry-token';
 
 export type StopSteps = (() => Promise<void>)[];
 
 export async function openHostEngine(config: PaasConfig, stops: StopSteps, log: Logger): Promise<EngineApi> {
   const engineDir = path.join(config.dataDir, 'engine');
   const engine = await openEngine(
-    { dataDir: engineDir, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror, routerPorts: [config.routerPort, config.routerHttpsPort] },
+    { dataDir: engineDir, runtime: config.runtime, bridgeName: config.bridgeName, bridgeCidr: config.bridgeCidr, debianMirror: config.debianMirror, routerPorts: [config.routerPort, config.routerHttpsPort], registries: registryPolicy(config) },
     log.child('engine'),
   );
   stops.push(() => engine.close());

@@ -97,6 +97,8 @@ export async function joinCluster(o: JoinOptions): Promise<JoinResult> {
     PAAS_BRIDGE_CIDR: reply.bridgeCidr,
     ...(reply.registryUrl ? { PAAS_REGISTRY_URL: reply.registryUrl } : {}),
     ...(reply.registryToken ? { PAAS_REGISTRY_TOKEN: reply.registryToken } : {}),
+    ...(reply.registryUser ? { PAAS_REGISTRY_USER: reply.registryUser } : {}),
+    ...(reply.insecureRegistries ? { PAAS_INSECURE_REGISTRIES: reply.insecureRegistries } : {}),
     ...(reply.nodeCidr ? { PAAS_NODE_CIDR: reply.nodeCidr } : {}),
   };
   writeConfigValues(file, values, `Set by paas host:join at ${new Date().toISOString()}`);

@@ -20,6 +20,9 @@ export function joinSettings(config: PaasConfig, hasRegistry: boolean): JoinSett
     // Hosts pull from the registry as other nodes reach it; without PAAS_REGISTRY_URL no image can travel, so no token goes out either.
     registryUrl: config.registryUrl,
     registryToken: config.registryUrl ? token : undefined,
+    // An external registry's account; paas's own registry ignores the user (the default is left unsaid).
+    registryUser: config.registryUrl && config.registryUser !== 'paas' ? config.registryUser : undefined,
+    insecureRegistries: config.insecureRegistries.length ? config.insecureRegistries.join(',') : undefined,
     nodeCidr: config.nodeCidrs.length ? config.nodeCidrs.join(',') : undefined,
     natsUrl,
   };

@@ -15,7 +15,7 @@ import { startScheduler, type RunningScheduler } from '../scheduler';
 import { connectNats, errorMessage, InvalidInputError, useJetStreamReplicas, type Logger, type PaasConfig, type Role } from '../shared';
 import { followHostRoutes } from './container-routes';
 import { joinSettings } from './join-settings';
-import { registryCredentials, registryToken } from './registry-token';
+import { registryCredentials, registryPolicy, registryToken } from './registry-token';
 import { openHostEngine, startHostAgent, type HostAgent, type StopSteps } from './host-engine';
 import { startEmbeddedNats } from './nats-server';
 import { roleProblems } from './node-requirements';
@@ -85,12 +85,12 @@ export async function startNode(config: PaasConfig, log: Logger): Promise<Runnin
     }
     node.controllerUrl = api?.url;
 
-    const credentials = registryCredentials(config.registryToken ?? (has('registry') ? registryToken(config.dataDir) : undefined));
+    const credentials = registryCredentials(config.registryToken ?? (has('registry') ? registryToken(config.dataDir) : undefined), config.registryUser);
     if (has('host') || has('builder')) {
       node.engine = await openHostEngine(config, stops, log);
       // Images travel between hosts only when the node is given the registry's address as others reach it.
       if (has('builder') && config.registryUrl) setPublishTarget(node.engine, { url: config.registryUrl, credentials });
-      setPullCredentials(node.engine, credentials);
+      setPullCredentials(node.engine, credentials, registryPolicy(config));
     }
     if (has('registry')) {
       const registry = await startRegistry({ dir: path.join(config.dataDir, 'registry'), port: config.registryPort, host: config.bindAddress, token: config.registryToken ?? registryToken(config.dataDir) });
@@ -112,7 +112,7 @@ export async function startNode(config: PaasConfig, log: Logger): Promise<Runnin
         log: log.child('scheduler'),
         stopGraceMs: config.stopGraceMs,
         defaultMemoryBytes: config.defaultMemoryBytes,
-        registry: config.registryUrl ? new URL(config.registryUrl).host : undefined,
+        registry: config.registryUrl,
         deployBatchSize: config.deployBatchSize,
         deployTimeoutMs: config.deployTimeoutMs,
         instanceId: `scheduler-${config.hostId}`,

@@ -28,9 +28,17 @@ test('an image the host has is not pulled', async () => {
 test('a missing image is pulled once for concurrent jobs, from the registry the job names, with the credential', async () => {
   const { engine, pulls } = fakeEngine(new Set());
   setPullCredentials(engine, { username: 'paas', password: 'secret' });
-  const job = (id: string) => ({ id, image: 'paas/a:2', pullFrom: '10.86.0.1:5002/paas/a:2' });
+  const job = (id: string) => ({ id, image: 'paas/a:2', pullFrom: 'http://10.86.0.1:5002/paas/a:2' });
   await Promise.all([ensureJobImage(engine, job('j1'), silentLogger), ensureJobImage(engine, job('j2'), silentLogger)]);
   assert.deepEqual(pulls, [{ registryUrl: 'http://10.86.0.1:5002', source: 'paas/a:2', ref: 'paas/a:2', credentials: { username: 'paas', password: 'secret' } }]);
+});
+
+test("a job's registry without a scheme is spoken to as the host's policy says (PAAS_INSECURE_REGISTRIES)", async () => {
+  const { engine, pulls } = fakeEngine(new Set());
+  await ensureJobImage(engine, { id: 'j', image: 'paas/a:4', pullFrom: 'registry.lan:5002/paas/a:4' }, silentLogger);
+  setPullCredentials(engine, undefined, { insecure: ['registry.lan:5002'] });
+  await ensureJobImage(engine, { id: 'j', image: 'paas/a:5', pullFrom: 'registry.lan:5002/paas/a:5' }, silentLogger);
+  assert.deepEqual(pulls.map((p) => p.registryUrl), ['https://registry.lan:5002', 'http://registry.lan:5002']);
 });
 
 test('a missing image and no registry: an error that says what to set', async () => {

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { registryOf } from './engine';
+import { registryOf } from './registry-url';
 import { collector, skipReason, testEngine } from './integration-fixture';
 import { startRegistry } from './registry-server';
 

@@ -17,6 +17,7 @@ import { ImageStore } from './image-store';
 import { collectGarbage } from './image-gc';
 import { exportImage, importImage } from './image-layout';
 import { pullImage, pushImage } from './registry-client';
+import { namesRegistry, registryOf } from './registry-url';
 import { nofileLimit } from './oci-spec';
 import { runOneShot } from './one-shot';
 import { OomWatcher } from './oom-watcher';
@@ -130,7 +131,7 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
       // A FROM that names a registry is pulled; any other missing image is the build's error.
       const pull = async (ref: string): Promise<ImageInfo | undefined> => {
         if (!namesRegistry(ref)) return undefined;
-        const { registryUrl, repository } = registryOf(ref);
+        const { registryUrl, repository } = registryOf(ref, options.registries);
         await api.pull(registryUrl, repository, ref);
         const image = await api.image(ref);
         if (!image) throw new Error(`pulled ${ref} but it is not in the image store`);
@@ -153,24 +154,4 @@ export async function openEngine(options: EngineOptions, log: Logger): Promise<E
       await networkSettled();
     },
   };
-}
-
-/**
- * `FROM registry.example.com/team/app:1` names its registry in the first component (it
- * has a dot or a port, as Docker decides). Loopback and IP registries are spoken to
- * over plain HTTP (the embedded registry), others over HTTPS.
- */
-export function namesRegistry(ref: string): boolean {
-  const slash = ref.indexOf('/');
-  return slash > 0 && /[.:]/.test(ref.slice(0, slash));
-}
-
-export function registryOf(ref: string): { registryUrl: string; repository: string } {
-  const slash = ref.indexOf('/');
-  const host = slash > 0 ? ref.slice(0, slash) : '';
-  if (!namesRegistry(ref)) {
-    throw new Error(`${ref} is not in this host's image store and names no registry (use registry.example.com/repo:tag)`);
-  }
-  const plain = /^(localhost|127\.|\d+\.\d+\.\d+\.\d+|\[)/.test(host);
-  return { registryUrl: `${plain ? 'http' : 'https'}://${host}`, repository: ref.slice(slash + 1) };
 }

@@ -13,3 +13,4 @@ export { EngineClient } from './api-client';
 export { parseCidr, type Cidr } from './cidr';
 export type { IsolationPeers } from './isolation';
 export { ensureJobImage, setPullCredentials } from './agent-pull';
+export type { RegistryPolicy } from './registry-url';

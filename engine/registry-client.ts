@@ -2,7 +2,8 @@
  * The engine's registry client (OCI distribution protocol) over node:http/https: push
  * an image from the store (HEAD first, so blobs the registry has are never sent) and
  * pull one into it (layers whose diff id the host already has are never fetched).
- * Authentication: HTTP basic. Layers are pushed as stored (uncompressed OCI tars);
+ * Authentication: HTTP basic, or the distribution token flow when the registry answers
+ * with a Bearer challenge (registry-auth.ts). Layers are pushed as stored (uncompressed OCI tars);
  * gzip and Docker media types are accepted when pulling.
  */
 import http, { type IncomingMessage } from 'node:http';
@@ -17,10 +18,15 @@ import {
   pickPlatform, sha256Digest, type Descriptor, type OciIndex,
 } from './image-oci';
 import { ingestImage, readAll } from './image-ingest';
+import {
+  cachedToken, dropToken, fetchToken, knownChallenge, parseWwwAuthenticate, rememberChallenge, repositoryOfPath, repositoryScope,
+  type Challenge, type RegistryAction,
+} from './registry-auth';
 
 interface RequestOptions {
   headers?: Record<string, string | number>;
-  body?: Buffer | Readable;
+  /** A function for streamed bodies, so a request answered 401 can be sent again with a token. */
+  body?: Buffer | (() => Readable);
 }
 
 /** "repo:tag" or "repo@sha256:…" → name and reference. */
@@ -33,27 +39,49 @@ export function parseRemoteRef(ref: string): { name: string; reference: string }
 }
 
 export class RegistryClient {
+  /**
+   * `actions` is what this client does to the repositories it names: a Bearer token is
+   * asked for them all at once (a push's HEADs use the same pull,push token as its PUTs).
+   */
   constructor(
     readonly baseUrl: string,
     private readonly credentials?: RegistryCredentials,
+    private readonly actions: readonly RegistryAction[] = ['pull'],
   ) {}
 
-  /** One request; follows redirects (blob storage elsewhere); non-2xx becomes RegistryError. */
-  async request(method: string, target: string, options: RequestOptions = {}, redirects = 3): Promise<IncomingMessage> {
+  /** The Authorization header for `url`: a cached or fresh Bearer token when the registry wants one, else basic. */
+  private async authorization(url: URL, fresh: Challenge | undefined): Promise<string | undefined> {
+    if (url.host !== new URL(this.baseUrl).host) return undefined; // blob storage a redirect points at: its URL is the credential
+    const repository = repositoryOfPath(url.pathname);
+    const scope = repository ? repositoryScope(repository, this.actions) : '';
+    if (fresh) dropToken(this.baseUrl, this.credentials, scope);
+    const challenge = fresh ?? knownChallenge(this.baseUrl);
+    if (challenge) {
+      const token = cachedToken(this.baseUrl, this.credentials, scope) ?? (await fetchToken(this.baseUrl, challenge, this.credentials, scope || undefined));
+      return `Bearer ${token}`;
+    }
+    if (this.credentials) return `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
+    return undefined;
+  }
+
+  /**
+   * One request; follows redirects (blob storage elsewhere); a 401 with a Bearer challenge
+   * is answered once with a token (registry-auth.ts); other non-2xx become RegistryError.
+   */
+  async request(method: string, target: string, options: RequestOptions = {}, redirects = 3, challenge?: Challenge): Promise<IncomingMessage> {
     const url = new URL(target, this.baseUrl);
     const headers: Record<string, string | number> = { ...options.headers };
-    const sameHost = url.host === new URL(this.baseUrl).host;
-    if (this.credentials && sameHost) {
-      headers.Authorization = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
-    }
+    const auth = await this.authorization(url, challenge);
+    if (auth) headers.Authorization = auth;
     if (Buffer.isBuffer(options.body)) headers['Content-Length'] = options.body.length;
     const lib = url.protocol === 'https:' ? https : http;
+    const body = typeof options.body === 'function' ? options.body() : options.body;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = lib.request(url, { method, headers, agent: false }, resolve);
       req.on('error', reject);
-      if (!options.body) req.end();
-      else if (Buffer.isBuffer(options.body)) req.end(options.body);
-      else options.body.on('error', (err) => req.destroy(err)).pipe(req);
+      if (!body) req.end();
+      else if (Buffer.isBuffer(body)) req.end(body);
+      else body.on('error', (err) => req.destroy(err)).pipe(req);
     });
     const status = res.statusCode ?? 0;
     if ([301, 302, 303, 307, 308].includes(status) && res.headers.location && redirects > 0 && method === 'GET') {
@@ -61,13 +89,23 @@ export class RegistryClient {
       return this.request(method, new URL(res.headers.location, url).toString(), options, redirects - 1);
     }
     if (status >= 200 && status < 300) return res;
-    const body = method === 'HEAD' ? '' : (await readAll(res).catch(() => Buffer.alloc(0))).toString('utf8');
-    let detail = body.slice(0, 500);
+    const bearer = status === 401 ? parseWwwAuthenticate(String(res.headers['www-authenticate'] ?? '')).find((c) => c.scheme === 'bearer') : undefined;
+    if (bearer && !challenge) {
+      res.resume();
+      rememberChallenge(this.baseUrl, bearer);
+      return this.request(method, target, options, redirects, bearer);
+    }
+    const text = method === 'HEAD' ? '' : (await readAll(res).catch(() => Buffer.alloc(0))).toString('utf8');
+    let detail = text.slice(0, 500);
     try {
-      const parsed = JSON.parse(body) as { errors?: { code: string; message: string }[] };
+      const parsed = JSON.parse(text) as { errors?: { code: string; message: string }[] };
       if (parsed.errors) detail = parsed.errors.map((e) => `${e.code}: ${e.message}`).join('; ');
     } catch {
       // not the protocol's JSON: keep the raw text
+    }
+    if (status === 401 || status === 403) {
+      const who = this.credentials ? `the credentials of user '${this.credentials.username}'` : 'a request without credentials';
+      throw new RegistryError(status, `the registry at ${this.baseUrl} refused ${who} (${method} ${url.pathname}: ${status}${detail ? ` ${detail}` : ''})`);
     }
     throw new RegistryError(status, `registry ${method} ${url.pathname}: ${status}${detail ? ` ${detail}` : ''}`);
   }
@@ -92,7 +130,7 @@ export class RegistryClient {
     const put = new URL(location, this.baseUrl);
     put.searchParams.set('digest', digest);
     const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': size };
-    (await this.request('PUT', put.toString(), { headers, body: open() })).resume();
+    (await this.request('PUT', put.toString(), { headers, body: open })).resume();
   }
 
   async putManifest(name: string, reference: string, data: Buffer, mediaType: string): Promise<string> {
@@ -126,7 +164,7 @@ export async function pushImage(
   target: string,
   credentials?: RegistryCredentials,
 ): Promise<PushResult> {
-  const client = new RegistryClient(registryUrl, credentials);
+  const client = new RegistryClient(registryUrl, credentials, ['pull', 'push']);
   const { name, reference } = parseRemoteRef(target);
   const img = await store.stored(ref);
   const result: PushResult = { digest: img.digest, blobsPushed: 0, blobsSkipped: 0, bytesPushed: 0 };

@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { IsolationPeers } from './isolation';
+import type { RegistryPolicy } from './registry-url';
 
 export type RuntimeName = 'runc' | 'crun';
 
@@ -31,6 +32,8 @@ export interface EngineOptions {
    * on these ports only, so that an app can call another app by its URL (T24).
    */
   routerPorts?: number[];
+  /** How registry references without a scheme are spoken to (registry-url.ts): PAAS_REGISTRY_URL, PAAS_INSECURE_REGISTRIES. */
+  registries?: RegistryPolicy;
 }
 
 /** The OCI image config subset paas uses. */

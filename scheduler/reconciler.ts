@@ -50,7 +50,10 @@ export interface SchedulerOptions {
   leaderLock?: boolean;
   /** No action until every host had time to send a heartbeat (default 3 s), so a fresh scheduler does not see half the cluster as empty. */
   warmupMs?: number;
-  /** The registry (host:port) builds publish images to; jobs then name it so a host lacking the image pulls it. */
+  /**
+   * The registry builds publish images to (PAAS_REGISTRY_URL: http(s)://host:port[/namespace]);
+   * jobs name it, scheme included, so a host lacking the image pulls it the way it was pushed.
+   */
   registry?: string;
 }
 

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(runc crun iproute2 iptables git nats-server debootstrap tar curl ca-certificates attr skopeo umoci docker-registry bzip2 xz-utils zstd gcc libc6-dev conmon util-linux tini)
+# docker-registry, apache2-utils (htpasswd) and openssl: the tests' real external registry
+# with basic and token auth (test/acceptance/registry-external.test.ts).
+packages=(runc crun iproute2 iptables git nats-server debootstrap tar curl ca-certificates attr skopeo umoci docker-registry apache2-utils openssl bzip2 xz-utils zstd gcc libc6-dev conmon util-linux tini)
 # The router benchmark's load generator and baseline (`npm run bench` passes --bench): an
 # operator's host does not get an nginx it never asked for.
 if [[ ${1:-} == --bench ]]; then packages+=(wrk nginx-light); fi

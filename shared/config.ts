@@ -73,6 +73,10 @@ const schema = z.object({
   PAAS_REGISTRY_URL: z.string().url().optional(),
   /** The registry's token (basic-auth password); `paas up` writes its own to <data dir>/secrets/registry-token. */
   PAAS_REGISTRY_TOKEN: z.string().optional(),
+  /** The registry's user name (the embedded registry takes any; an external one's account or robot). */
+  PAAS_REGISTRY_USER: z.string().min(1).default('paas'),
+  /** Registries (host or host:port, comma-separated) spoken to over plain HTTP besides loopback and PAAS_REGISTRY_URL's own scheme. */
+  PAAS_INSECURE_REGISTRIES: z.string().optional(),
   /** The address other nodes (routers, hosts) reach this host at; empty: its bridge address. */
   PAAS_HOST_ADDRESS: z.string().optional(),
   /**
@@ -155,6 +159,10 @@ export interface PaasConfig {
   hostJobs: boolean;
   registryUrl?: string;
   registryToken?: string;
+  /** PAAS_REGISTRY_USER: the user name sent with the token. */
+  registryUser: string;
+  /** PAAS_INSECURE_REGISTRIES, split (engine/registry-url.ts). */
+  insecureRegistries: string[];
   hostAddress?: string;
   /** PAAS_NODE_CIDR, split: the nodes' networks (engine/isolation-rules.ts). */
   nodeCidrs: string[];
@@ -239,6 +247,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultFile?: s
     hostJobs: c.PAAS_HOST_JOBS === '1',
     registryUrl: c.PAAS_REGISTRY_URL?.replace(/\/+$/, ''),
     registryToken: c.PAAS_REGISTRY_TOKEN,
+    registryUser: c.PAAS_REGISTRY_USER,
+    insecureRegistries: (c.PAAS_INSECURE_REGISTRIES ?? '').split(',').map((v) => v.trim()).filter(Boolean),
     hostAddress: c.PAAS_HOST_ADDRESS,
     hostSubnetPool: c.PAAS_HOST_SUBNET_POOL,
     nodeCidrs: (c.PAAS_NODE_CIDR ?? '').split(',').map((v) => v.trim()).filter(Boolean),

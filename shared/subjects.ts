@@ -132,6 +132,9 @@ export const hostJoinReply = z.object({
   /** The cluster's registry as hosts reach it, and its token; absent when the control plane has none configured. */
   registryUrl: z.string().optional(),
   registryToken: z.string().optional(),
+  /** The registry's account (PAAS_REGISTRY_USER) and the registries spoken to over plain HTTP (PAAS_INSECURE_REGISTRIES). */
+  registryUser: z.string().optional(),
+  insecureRegistries: z.string().optional(),
   /** PAAS_NODE_CIDR of the control plane (the nodes' networks). */
   nodeCidr: z.string().optional(),
   /** The cluster's NATS servers as hosts reach them; absent: the URL the host joined with. */

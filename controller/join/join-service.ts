@@ -19,6 +19,9 @@ export interface JoinSettings {
   reserved: string[];
   registryUrl?: string;
   registryToken?: string;
+  /** PAAS_REGISTRY_USER and PAAS_INSECURE_REGISTRIES, for an external registry. */
+  registryUser?: string;
+  insecureRegistries?: string;
   nodeCidr?: string;
   natsUrl?: string;
 }
@@ -45,6 +48,8 @@ export function serveHostJoins(nc: NatsConnection, settings: JoinSettings, hosts
         bridgeCidr: bridgeCidrOf(subnet),
         registryUrl: settings.registryUrl,
         registryToken: settings.registryToken,
+        registryUser: settings.registryUser,
+        insecureRegistries: settings.insecureRegistries,
         nodeCidr: settings.nodeCidr,
         natsUrl: settings.natsUrl,
       };

@@ -23,6 +23,9 @@ const SETTINGS = {
   reserved: ['10.101.0.0/24'],
   registryUrl: 'http://10.100.0.1:5002',
   registryToken: 'registry-secret',
+  // An external registry's robot account, and one spoken to over plain HTTP.
+  registryUser: 'robot-paas',
+  insecureRegistries: 'registry.lan:5000',
   nodeCidr: '10.100.0.0/24',
 };
 
@@ -69,6 +72,8 @@ for (const dialect of DIALECTS) {
         PAAS_BRIDGE_CIDR: '10.101.1.1/24',
         PAAS_REGISTRY_URL: SETTINGS.registryUrl,
         PAAS_REGISTRY_TOKEN: SETTINGS.registryToken,
+        PAAS_REGISTRY_USER: SETTINGS.registryUser,
+        PAAS_INSECURE_REGISTRIES: SETTINGS.insecureRegistries,
         PAAS_NODE_CIDR: SETTINGS.nodeCidr,
       });
       assert.ok(fs.readFileSync(file, 'utf8').startsWith('# mine\n'), 'the rest of the file is kept');
