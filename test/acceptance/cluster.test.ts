@@ -21,10 +21,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Subscription } from 'nats';
-import type { DynoInfo } from '../../controller/client';
-import { subjects, type JobInfo } from '../../shared';
+import { subjects } from '../../shared';
 import { liveContainers, runningJobs } from '../helpers/host-jobs';
-import { CLUSTER_DOMAIN, startPaasCluster, type PaasCluster } from '../helpers/paas-cluster';
+import { CLUSTER_DOMAIN, formationWhole, startPaasCluster, type PaasCluster } from '../helpers/paas-cluster';
 import { eventually, request, sampleRepo, sleep } from '../helpers/paas';
 import { steadyTraffic, stopAllTraffic, type Sample, type Traffic } from '../helpers/steady-traffic';
 
@@ -45,27 +44,7 @@ describe('a cluster: control node on MariaDB, three nats-servers, two routers, t
   const routedTo = new Map<string, string>();
 
   const allHosts = (): string[] => c.netns.hosts.map((h) => h.id);
-  const currentRelease = async (): Promise<number> => {
-    const current = (await c.api.releases(APP)).find((r) => r.current);
-    assert.ok(current, 'the app has a current release');
-    return current.version;
-  };
-
-  /**
-   * The formation whole: the controller has 6 web dynos up of the current release, and
-   * the hosts (those given) run exactly 6 web jobs of it, each dyno name once.
-   */
-  const formationWhole = async (what: string, hostIds = allHosts(), timeoutMs = 60_000): Promise<{ dynos: DynoInfo[]; jobs: JobInfo[] }> => {
-    const release = await eventually('the API', currentRelease, 60_000);
-    return eventually(`the formation whole again ${what}: 6 web up of v${release}`, async () => {
-      const dynos = (await c.api.dynos(APP)).filter((d) => d.type === 'web');
-      const jobs = (await runningJobs(c.nc, hostIds, APP)).filter((j) => j.processType === 'web');
-      const whole =
-        dynos.length === 6 && dynos.every((d) => d.state === 'up' && d.release === release) &&
-        jobs.length === 6 && jobs.every((j) => j.state === 'up' && j.release === release) && new Set(jobs.map((j) => j.dyno)).size === 6;
-      return whole ? { dynos, jobs } : undefined;
-    }, timeoutMs);
-  };
+  const whole = (what: string, hostIds?: string[], timeoutMs?: number) => formationWhole(c, APP, 6, { what, hostIds, timeoutMs });
 
   /** Steady traffic through both routers. */
   const trafficThroughBoth = (): Traffic[] => c.routers.map((r) => steadyTraffic({ port: r.port, host: HOST, perSecond: PER_ROUTER_PER_SECOND, expect: EXPECT, timeoutMs: 45_000 }));
@@ -122,7 +101,7 @@ describe('a cluster: control node on MariaDB, three nats-servers, two routers, t
     assert.match(push.stderr, /Released v1/);
 
     await c.api.scale(APP, [{ type: 'web', quantity: 6 }]);
-    const { dynos } = await formationWhole('after web=6', allHosts(), 180_000);
+    const { dynos } = await whole('after web=6', allHosts(), 180_000);
     const perHost = new Map<string, number>();
     for (const d of dynos) perHost.set(String(d.host), (perHost.get(String(d.host)) ?? 0) + 1);
     assert.deepEqual([...perHost.entries()].sort(), allHosts().map((id) => [id, 2]), JSON.stringify(dynos.map((d) => [d.name, d.host])));
@@ -146,7 +125,7 @@ describe('a cluster: control node on MariaDB, three nats-servers, two routers, t
     const killedAt = Date.now();
     // Its containers run on, cut off with it: when it returns, they are the duplicates.
     await c.netns.killHost(victim.index, { keepContainers: true });
-    await formationWhole('on the surviving hosts', survivors, 60_000);
+    await whole('on the surviving hosts', survivors, 60_000);
     const replacedAfter = Date.now() - killedAt;
     await sleep(10_000);
     const samples = await stopTraffic(traffic);
@@ -161,7 +140,7 @@ describe('a cluster: control node on MariaDB, three nats-servers, two routers, t
     const stale = liveContainers(victim.dataDir);
     assert.equal(stale.length, 2, 'the cut-off host still runs its 2 old web processes');
     await c.netns.startHost(victim.index);
-    const { jobs } = await formationWhole('after the host returned: its duplicates stopped', allHosts(), 30_000);
+    const { jobs } = await whole('after the host returned: its duplicates stopped', allHosts(), 30_000);
     assert.ok(jobs.every((j) => !stale.includes(j.id)), 'the returned host runs none of its old processes');
   });
 
@@ -172,10 +151,10 @@ describe('a cluster: control node on MariaDB, three nats-servers, two routers, t
     const server = c.netns.nats!.servers[0]!;
     await server.stop();
     await sleep(15_000);
-    await formationWhole('with one nats-server down');
+    await whole('with one nats-server down');
     await server.start();
     await sleep(10_000);
-    await formationWhole('with the nats-server back');
+    await whole('with the nats-server back');
     assertNoFailure(await stopTraffic(traffic), 'through the loss of a nats-server', t0);
   });
 
@@ -186,7 +165,7 @@ describe('a cluster: control node on MariaDB, three nats-servers, two routers, t
     await c.db.stop();
     await sleep(10_000);
     await c.db.start();
-    await formationWhole('after MariaDB restarted');
+    await whole('after MariaDB restarted');
     await sleep(5_000);
     assertNoFailure(await stopTraffic(traffic), 'through a MariaDB restart', t0);
   });
@@ -202,7 +181,7 @@ describe('a cluster: control node on MariaDB, three nats-servers, two routers, t
     const t0 = Date.now();
     await c.netns.stopHost(host.index);
     await c.netns.startHost(host.index);
-    const { jobs } = await formationWhole('after the agent restarted');
+    const { jobs } = await whole('after the agent restarted');
     await sleep(5_000);
     const samples = await stopTraffic(traffic);
     assert.deepEqual(jobs.filter((j) => j.hostId === host.id).map((j) => j.id).sort(), itsJobs, `the restarted agent runs the same containers (re-adopted, not replaced)`);

@@ -17,11 +17,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NatsConnection } from 'nats';
-import { ControllerClient } from '../../controller/client';
-import { connectNats, silentLogger } from '../../shared';
+import { ControllerClient, type DynoInfo } from '../../controller/client';
+import { connectNats, silentLogger, type JobInfo } from '../../shared';
+import { runningJobs } from './host-jobs';
 import { startMariadbServer, type MariadbServer } from './mariadb-server';
 import { DEFAULT_LAYOUT, startNetnsCluster, type NetnsCluster, type NetnsLayout } from './netns-hosts';
-import { newUser, type Cli } from './paas';
+import { eventually, newUser, type Cli } from './paas';
 import { startNodeProcess, type NodeProcess } from './paas-node';
 import { freePort } from './ports';
 
@@ -141,4 +142,27 @@ export async function startPaasCluster(options: PaasClusterOptions): Promise<Paa
     await teardown();
     throw err;
   }
+}
+
+/**
+ * Waits for an app's web formation to be whole: the controller has `count` web dynos up
+ * of the current release, and the hosts (all, or those given) run exactly `count` web
+ * jobs, all of it and up, each dyno name once (no duplicate, no process of an older release).
+ */
+export async function formationWhole(
+  c: PaasCluster,
+  app: string,
+  count: number,
+  options: { what: string; hostIds?: string[]; timeoutMs?: number },
+): Promise<{ release: number; dynos: DynoInfo[]; jobs: JobInfo[] }> {
+  const hostIds = options.hostIds ?? c.netns.hosts.map((h) => h.id);
+  return eventually(`the formation of ${app} whole ${options.what}: ${count} web up of the current release`, async () => {
+    const release = (await c.api.releases(app)).find((r) => r.current)?.version;
+    const dynos = (await c.api.dynos(app)).filter((d) => d.type === 'web');
+    const jobs = (await runningJobs(c.nc, hostIds, app)).filter((j) => j.processType === 'web');
+    const whole =
+      dynos.length === count && dynos.every((d) => d.state === 'up' && d.release === release) &&
+      jobs.length === count && jobs.every((j) => j.state === 'up' && j.release === release) && new Set(jobs.map((j) => j.dyno)).size === count;
+    return whole && release !== undefined ? { release, dynos, jobs } : undefined;
+  }, options.timeoutMs ?? 60_000);
 }
