@@ -167,13 +167,25 @@ function containerNetns(containersDir: string, id: string): string | undefined {
   }
 }
 
-/** nats-servers a run that died before its teardown left, told by their store under the base dir. */
-function staleNatsPids(base: string): number[] {
-  const store = path.join(base, 'nats');
+/**
+ * Processes in the root namespace that a run which died before its teardown left: its
+ * nats-servers (their store) and `paas node`s (their PAAS_DATA_DIR) under the base dir.
+ */
+function stalePids(base: string): number[] {
+  const under = (p: string): boolean => p.startsWith(`${base}/`);
   return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
     const argv = readOr(`/proc/${pid}/cmdline`).split('\0');
-    return argv[0]?.endsWith('nats-server') && argv.some((a) => a === store || a.startsWith(`${store}/`));
+    if (argv[0]?.endsWith('nats-server')) return argv.some(under);
+    return readOr(`/proc/${pid}/environ`).split('\0').some((e) => e.startsWith('PAAS_DATA_DIR=') && under(e.slice('PAAS_DATA_DIR='.length)));
   });
+}
+
+/** Layers and anything else mounted under a directory, deepest first. */
+function unmountUnder(dir: string): void {
+  for (const line of readOr('/proc/self/mounts').split('\n').reverse()) {
+    const target = line.split(' ')[1];
+    if (target?.startsWith(dir + '/')) run('umount', ['-l', target], true);
+  }
 }
 
 function killAll(pids: number[]): void {
@@ -197,11 +209,7 @@ function removeHostLeftovers(netns: string, dataDir: string): void {
       if (n) run('ip', ['netns', 'del', n], true);
     }
   }
-  // Layers and anything else mounted under the data dir.
-  for (const line of readOr('/proc/self/mounts').split('\n').reverse()) {
-    const target = line.split(' ')[1];
-    if (target?.startsWith(dataDir + '/')) run('umount', ['-l', target], true);
-  }
+  unmountUnder(dataDir);
   run('ip', ['netns', 'del', netns], true);
 }
 
@@ -237,9 +245,10 @@ export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsC
     const n = hostNames(i);
     killAll(hostPids(n.netns, path.join(base, `host${i}`)));
   }
-  killAll(staleNatsPids(base));
+  killAll(stalePids(base));
   await sleep(200);
   for (let i = 1; i <= options.hosts; i++) removeHostLeftovers(hostNames(i).netns, path.join(base, `host${i}`));
+  unmountUnder(base); // a control node's, when the test ran one under the base dir
   run('ip', ['link', 'del', lanBridge], true);
   removeRootBridge(controlBridge, controlSubnet);
   fs.rmSync(base, { recursive: true, force: true });
@@ -255,6 +264,7 @@ export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsC
     for (let i = 1; i <= options.hosts; i++) removeHostLeftovers(hostNames(i).netns, path.join(base, `host${i}`));
     nats?.kill('SIGKILL');
     await natsCluster?.stop();
+    unmountUnder(base);
     run('ip', ['link', 'del', lanBridge], true); // its routes go with it
     removeRootBridge(controlBridge, controlSubnet);
     fs.rmSync(base, { recursive: true, force: true });

@@ -13,7 +13,6 @@
  *
  * The user is a real CLI user logged in to the API; the test pushes with real git.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NatsConnection } from 'nats';
@@ -54,14 +53,6 @@ export interface PaasClusterOptions {
   hostEnv?: Record<string, string>;
 }
 
-/** Unmounts whatever is still mounted under a directory (an engine's layers), deepest first. */
-function unmountUnder(dir: string): void {
-  for (const line of fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').reverse()) {
-    const target = line.split(' ')[1];
-    if (target?.startsWith(dir + '/')) spawnSync('umount', ['-l', target], { stdio: 'ignore' });
-  }
-}
-
 export async function startPaasCluster(options: PaasClusterOptions): Promise<PaasCluster> {
   const layout = { ...DEFAULT_LAYOUT, ...options.layout };
   let netns: NetnsCluster | undefined;
@@ -75,8 +66,8 @@ export async function startPaasCluster(options: PaasClusterOptions): Promise<Paa
   const teardown = async (): Promise<void> => {
     await nc?.close().catch(() => undefined);
     for (const r of routers) await r.node.stop();
+    // The control node's data dir is under the base dir: the netns teardown unmounts and removes it.
     await control?.stop();
-    unmountUnder(controlDir);
     await netns?.teardown();
     await db?.destroy();
     if (user) fs.rmSync(user.home, { recursive: true, force: true });
