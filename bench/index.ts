@@ -3,6 +3,7 @@
  * printed as a table of ratios (never a timed assertion in a test).
  */
 import { benchApi } from './api';
+import { benchCluster } from './cluster';
 import { benchContainers } from './containers';
 import { benchLogs } from './logs';
 import { benchPull } from '../engine/image-bench';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     results.push(...(await benchScale()));
     results.push(...(await benchLogs()));
     results.push(...(await benchRun()));
+    results.push(...(await benchCluster()));
   }
   else console.error('container benchmarks skipped: they need root');
   printTable(results);

@@ -102,6 +102,16 @@ describe('plan: restarts, drains, returning hosts, one-offs', () => {
     assert.deepEqual(ids(p.stop), ['old1', 'old2']);
   });
 
+  test('two processes of a release under one name (a start placed again after its request timed out): the later goes, a free name starts', () => {
+    const jobs = [job('a', 1, 'up', 'web.1'), job('b', 1, 'up', 'web.2', { startedAt: '2026-01-01T00:00:01Z' }), job('c', 1, 'up', 'web.2', { startedAt: '2026-01-01T00:00:05Z' })];
+    const p = plan([desired(1, 4)], jobs);
+    assert.deepEqual(ids(p.stop), ['c']);
+    assert.deepEqual(p.start, [{ app: 'hello', type: 'web', release: 1, count: 2 }]);
+    // One still starting gives way to the one up, whatever their ages.
+    const q = plan([desired(1, 2)], [job('a', 1, 'up', 'web.1'), job('d', 1, 'starting', 'web.1', { startedAt: '2026-01-01T00:00:00Z' })]);
+    assert.deepEqual(ids(q.stop), ['d']);
+  });
+
   test('scale down removes the highest dyno numbers', () => {
     const p = plan([desired(1, 2)], olds(4));
     assert.deepEqual(ids(p.stop), ['o3', 'o4']);

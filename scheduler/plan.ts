@@ -77,8 +77,9 @@ export function plan(desired: DesiredApp[], running: JobInfo[], ctx: PlanContext
       }
       const want = d.release.process_types[type] === undefined ? 0 : (d.formation.find((f) => f.type === type)?.quantity ?? 0);
       const mark = (j: JobInfo) => ctx.replace?.(j);
-      const current = mine.filter((j) => !mark(j));
-      const stopNow = mine.filter((j) => mark(j) === 'before');
+      const sameName = nameDuplicates(mine.filter((j) => !mark(j)), ctx);
+      const current = mine.filter((j) => !mark(j) && !sameName.has(j));
+      const stopNow = [...mine.filter((j) => mark(j) === 'before'), ...sameName];
       const old = [...ofType.filter((j) => j.release !== version), ...mine.filter((j) => mark(j) === 'after')];
       result.stop.push(...stopNow);
 
@@ -96,6 +97,25 @@ export function plan(desired: DesiredApp[], running: JobInfo[], ctx: PlanContext
     }
   }
   return result;
+}
+
+/**
+ * Processes of one release under a name another of them holds: a start the scheduler
+ * gave up waiting for (its request timed out on a busy host) goes on, and the next pass,
+ * not seeing it yet, starts the same name again. One keeps the name (not a returned
+ * host's, up rather than starting, the oldest); the others go, and what is missing
+ * starts under free names, so `web.1 … web.N` each run once.
+ */
+function nameDuplicates(jobs: JobInfo[], ctx: PlanContext): Set<JobInfo> {
+  const rank = (j: JobInfo): string => `${ctx.stopFirst?.(j) ? 1 : 0}${j.state === 'up' ? 0 : 1}${j.startedAt ?? '~'}`;
+  const holder = new Set<string>();
+  const duplicates = new Set<JobInfo>();
+  for (const j of [...jobs].sort((a, b) => rank(a).localeCompare(rank(b)))) {
+    if (!j.dyno) continue;
+    if (holder.has(j.dyno)) duplicates.add(j);
+    else holder.add(j.dyno);
+  }
+  return duplicates;
 }
 
 /**

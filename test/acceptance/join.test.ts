@@ -16,31 +16,26 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ControllerClient } from '../../controller/client';
 import { ROUTE_PROTO } from '../../daemon/container-routes';
 import { startNetnsCluster, type NetnsCluster, type NetnsLayout } from '../helpers/netns-hosts';
-import { eventually, newSettings, newUser, request, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, request, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 const APP = 'joined';
 
 const LAYOUT: NetnsLayout = {
   lanBridge: 'paasj0',
-  lanGateway: '10.100.0.1',
-  controlBridge: 'paasjb0',
-  controlSubnet: '10.101.0.0/24',
-  host: (i) => ({
-    id: `joined-${i}`,
-    netns: `paasjn${i}`,
-    rootVeth: `paasjv${i}`,
-    address: `10.100.0.1${i}`,
-    subnet: `10.101.${i}.0/24`,
-    bridge: `paasjb${i}`,
-    bridgeCidr: `10.101.${i}.1/24`,
-  }),
-  baseDir: 'paas-join-cluster',
+  lanPrefix: '10.100.0',
+  netnsPrefix: 'paasjn',
+  vethPrefix: 'paasjv',
+  bridgePrefix: 'paasjb',
+  subnetPrefix: '10.101',
+  hostIdPrefix: 'joined',
+  baseDir: path.join(os.tmpdir(), 'paas-join-cluster'),
 };
 
 /** A TCP connect from the given command prefix's namespace: connected, refused or timeout. */
@@ -74,15 +69,14 @@ describe('hosts join with one command: subnets, registry credentials and routes 
       NATS_URL: cluster.natsUrl,
       PAAS_HOST_JOBS: '0',
       PAAS_BIND_ADDRESS: '0.0.0.0',
-      PAAS_BRIDGE_NAME: LAYOUT.controlBridge,
+      PAAS_BRIDGE_NAME: cluster.controlBridge,
       PAAS_BRIDGE_CIDR: '10.101.0.1/24',
       PAAS_HOST_SUBNET_POOL: '10.101.0.0/16',
     });
-    settings.extraEnv.PAAS_REGISTRY_URL = `http://${LAYOUT.lanGateway}:${settings.registryPort}`;
+    settings.extraEnv.PAAS_REGISTRY_URL = `http://${cluster.lanGateway}:${settings.registryPort}`;
     paas = await startPaas(settings);
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
     api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
   });
 

@@ -17,9 +17,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import { ControllerClient } from '../../controller/client';
-import { request as natsRequest, subjects, type JobInfo } from '../../shared';
+import { subjects, type JobInfo } from '../../shared';
+import { liveContainers, runningJobs as jobsOnHosts } from '../helpers/host-jobs';
 import { CONTROL_BRIDGE, CONTROL_BRIDGE_CIDR, startNetnsCluster, type NetnsCluster } from '../helpers/netns-hosts';
-import { eventually, newSettings, newUser, request, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, request, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { steadyTraffic, stopAllTraffic } from '../helpers/steady-traffic';
 
 const isRoot = process.getuid?.() === 0;
 const LISTENER = "const s = require('net').createServer((c) => c.end()); s.listen(0, () => console.log(s.address().port));";
@@ -36,52 +38,6 @@ const APP = 'spread';
 const REPLACE_WITHIN_MS = 30_000;
 const ERROR_FREE_AFTER_MS = 5_000;
 
-interface Sample {
-  start: number;
-  end: number;
-  ok: boolean;
-  detail: string;
-}
-
-/** Traffic still running: stopped by after() when a test failed before its own stop(), or it would keep this file's process alive. */
-const running = new Set<{ stop(): Promise<Sample[]> }>();
-
-/** Steady traffic through the router, one new connection per request (as browsers' first requests are). */
-function steadyTraffic(port: number, host: string, perSecond: number): { stop(): Promise<Sample[]> } {
-  const samples: Sample[] = [];
-  const pending = new Set<Promise<void>>();
-  const timer = setInterval(() => {
-    const start = Date.now();
-    const p = new Promise<void>((resolve) => {
-      const done = (ok: boolean, detail: string): void => {
-        samples.push({ start, end: Date.now(), ok, detail });
-        resolve();
-      };
-      const req = http.request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 10_000 }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => done(res.statusCode === 200 && body.includes('Hello from shell-hello'), `${res.statusCode}`));
-        res.on('error', (err) => done(false, err.message));
-      });
-      req.on('timeout', () => req.destroy(new Error('client timeout')));
-      req.on('error', (err) => done(false, err.message));
-      req.end();
-    });
-    pending.add(p);
-    void p.then(() => pending.delete(p));
-  }, 1000 / perSecond);
-  const traffic = {
-    async stop() {
-      clearInterval(timer);
-      running.delete(traffic);
-      await Promise.all(pending);
-      return samples.sort((a, b) => a.start - b.start);
-    },
-  };
-  running.add(traffic);
-  return traffic;
-}
-
 describe('three hosts in network namespaces: spread, host failure, return (T14)', { skip: !isRoot && 'needs root: namespaces and containers' }, () => {
   let cluster: NetnsCluster;
   let settings: PaasSettings;
@@ -93,10 +49,7 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
   const host = `${APP}.paas.localhost`;
 
   /** What really runs, asked of each live host's agent (not the controller's view). */
-  const runningJobs = async (hostIds: string[]): Promise<JobInfo[]> => {
-    const lists = await Promise.all(hostIds.map((id) => natsRequest<JobInfo[]>(nc, subjects.jobList.name(id), {}, 5_000)));
-    return lists.flat().filter((j) => j.app === APP && j.state !== 'down' && j.state !== 'crashed');
-  };
+  const runningJobs = (hostIds: string[]): Promise<JobInfo[]> => jobsOnHosts(nc, hostIds, APP);
   const upDynos = async () => (await api.dynos(APP)).filter((d) => d.type === 'web' && d.state === 'up');
 
   before(async () => {
@@ -115,13 +68,12 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
     for (const h of cluster.hosts) await cluster.startHost(h.index, { PAAS_REGISTRY_TOKEN: token, PAAS_STOP_GRACE_MS: '3000' });
     nc = await connect({ servers: cluster.natsUrl, name: 'multihost-test' });
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
     api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
   });
 
   after(async () => {
-    await Promise.all([...running].map((t) => t.stop()));
+    await stopAllTraffic();
     if (user && paas) {
       user.paas(['apps:destroy', APP, '--confirm', APP]);
       await sleep(3000);
@@ -215,7 +167,7 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
   test('a host hard-stopped under load: replaced within 30 s, traffic error-free within 5 s, formation exactly 6', async () => {
     const victim = cluster.hosts[0]!;
     const survivors = cluster.hosts.filter((h) => h !== victim).map((h) => h.id);
-    const traffic = steadyTraffic(settings.routerPort, host, 66);
+    const traffic = steadyTraffic({ port: settings.routerPort, host, perSecond: 66, expect: 'Hello from shell-hello' });
     await sleep(3_000);
     const killedAt = Date.now();
     // Its containers run on, cut off with it: when it returns, they are the duplicates.
@@ -243,16 +195,7 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
 
   test('the host comes back: no duplicate survives a reconcile', async () => {
     const victim = cluster.hosts[0]!;
-    const containers = path.join(victim.dataDir, 'engine', 'containers');
-    const alive = fs.readdirSync(containers).filter((id) => {
-      const pid = Number(fs.readFileSync(path.join(containers, id, 'pid'), 'utf8'));
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const alive = liveContainers(victim.dataDir);
     assert.equal(alive.length, 2, 'the cut-off host still runs its 2 old web jobs');
     const returnedAt = Date.now();
     await cluster.startHost(victim.index);
@@ -272,7 +215,7 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
   test('a host drained under load: its jobs start elsewhere first, no request fails; then it is removed', async () => {
     const drained = cluster.hosts[1]!;
     const others = cluster.hosts.filter((h) => h !== drained).map((h) => h.id);
-    const traffic = steadyTraffic(settings.routerPort, host, 40);
+    const traffic = steadyTraffic({ port: settings.routerPort, host, perSecond: 40, expect: 'Hello from shell-hello' });
     await sleep(2_000);
     const drain = user.paas(['hosts:drain', drained.id]);
     assert.equal(drain.status, 0, drain.stderr);

@@ -27,7 +27,7 @@ import { makeImage, tempStore } from '../../engine/image-test-util';
 import { silentLogger } from '../../shared';
 import { startDockerRegistry, type DockerRegistry } from '../helpers/docker-registry';
 import { startTokenServer, type TokenServer } from '../helpers/registry-token-server';
-import { eventually, newSettings, newUser, request, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { eventually, loginAsAdmin, newSettings, newUser, request, sampleRepo, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (layer owners)' : undefined;
 const alice: RegistryCredentials = { username: 'alice', password: 'alice-s3cret' };
@@ -277,8 +277,7 @@ describe('paas up with PAAS_REGISTRY_URL on a token-auth docker-registry: git pu
     });
     paas = await startPaas(settings);
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
+    loginAsAdmin(user, paas);
   });
 
   after(async () => {

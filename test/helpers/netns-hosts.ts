@@ -16,24 +16,28 @@
  * overlay mounts and its containers' netns mounts from the root namespace (and from a
  * restarted host process, and from this teardown).
  *
- * NATS for the cluster is a nats-server listening on 10.86.0.1 only, on a free port.
+ * NATS for the cluster is a nats-server listening on 10.86.0.1 only, on a free port,
+ * or (`natsServers: 3`) a cluster of three (nats-cluster.ts) on that address, each on
+ * its own port, that the test can stop and start one at a time; NATS_URL names all three.
  * The namespaces and NATS come up at start; each `paas host` when the test says
  * (it needs the control plane's registry token first).
  *
- * Options: `layout` gives a test names and subnets of its own; `routes: false` leaves
- * the routes to paas itself; `joinHost` runs `paas host:join` instead of `paas host`.
+ * The names, subnets and base dir above are the defaults (the multihost test's); a test
+ * or benchmark running at the same time as it passes its own (`layout`). `routes: false`
+ * leaves the routes to paas itself; `joinHost` runs `paas host:join` instead of `paas host`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startNatsCluster, type NatsCluster } from './nats-cluster';
 import { freePort } from './ports';
 import { removalScript } from '../../engine/isolation-rules';
 import { ROOT, sleep } from './paas';
 
+/** The default layout's (DEFAULT_LAYOUT below): the LAN, and the control plane's own engine bridge (it builds, in the root namespace), next to the hosts' subnets. */
 export const LAN_BRIDGE = 'paasnet0';
 export const LAN_GATEWAY = '10.86.0.1';
-/** The control plane's own engine bridge (it builds, in the root namespace): 10.87.0.0/24, next to the hosts' subnets. */
 export const CONTROL_BRIDGE = 'paasnb0';
 export const CONTROL_BRIDGE_CIDR = '10.87.0.1/24';
 const BIN = path.join(ROOT, 'bin', 'paas');
@@ -52,16 +56,18 @@ export interface NetnsHost {
 }
 
 export interface NetnsCluster {
+  /** One URL, or the three servers' comma-separated (natsServers: 3). */
   natsUrl: string;
+  /** The three nats-servers, to stop and start one (natsServers: 3). */
+  nats?: NatsCluster;
+  /** The root namespace's address on the LAN (NATS listens there; other nodes reach the control plane there). */
+  lanGateway: string;
+  /** The control plane's engine bridge and its address (it builds, in the root namespace). */
+  controlBridge: string;
+  controlBridgeCidr: string;
   hosts: NetnsHost[];
   /** Starts (or restarts, with the same data dir and environment) `paas host` in host i's namespace. */
   startHost(index: number, env?: Record<string, string>): Promise<void>;
-  /**
-   * Runs `paas host:join <argv...> --start` in host i's namespace, as an operator would
-   * on a new machine, with a config file of its own (<data dir>.env, holding only
-   * PAAS_DATA_DIR and PAAS_BRIDGE_NAME before the join); resolves once the host is up.
-   */
-  joinHost(index: number, argv: string[]): Promise<void>;
   /**
    * Hard stop: the uplink goes down and every process in the host's namespace (the
    * `paas host` process, conmon) gets SIGKILL. The containers (their own namespaces)
@@ -69,26 +75,52 @@ export interface NetnsCluster {
    * cut off by the network, and a restarted `paas host` finds them running (duplicates).
    */
   killHost(index: number, options?: { keepContainers?: boolean }): Promise<void>;
+  /**
+   * Runs `paas host:join <argv...> --start` in host i's namespace, as an operator would
+   * on a new machine, with a config file of its own (<data dir>.env, holding only
+   * PAAS_DATA_DIR and PAAS_BRIDGE_NAME before the join); resolves once the host is up.
+   */
+  joinHost(index: number, argv: string[]): Promise<void>;
+  /** A clean stop of `paas host` (SIGTERM, as systemd stops it): resolves when the process has exited; its containers run on. */
+  stopHost(index: number): Promise<void>;
   teardown(): Promise<void>;
 }
 
-export interface ClusterOptions {
-  hosts: number;
-  /** Names and subnets of a cluster of the test's own (default: the ones above, paasnet0, paasn<i>, 10.86, 10.87). */
-  layout?: NetnsLayout;
-  /** false: no hand-made routes to the hosts' subnets (paas keeps them itself, daemon/container-routes.ts). */
-  routes?: boolean;
+/** Names and addresses of one cluster; defaults: the multihost test's (paasnet0, 10.86.0.0/24, paasn<i>, 10.87.<i>.0/24). */
+export interface NetnsLayout {
+  /** The LAN bridge in the root namespace. */
+  lanBridge: string;
+  /** The LAN's /24 without its last octet: the root namespace is .1, host i is .1<i>. */
+  lanPrefix: string;
+  netnsPrefix: string;
+  vethPrefix: string;
+  /** Host i's engine bridge is <prefix><i>, the control plane's <prefix>0. */
+  bridgePrefix: string;
+  /** The first two octets of the container subnets: host i has <prefix>.<i>.0/24, the control plane <prefix>.0.0/24. */
+  subnetPrefix: string;
+  hostIdPrefix: string;
+  /** One fixed place, so that a run that died before its teardown is cleaned up by the next. */
+  baseDir: string;
 }
 
-/** Everything a cluster names: the LAN bridge and its gateway, the control plane's bridge, each host's names, the temp dir. */
-export interface NetnsLayout {
-  lanBridge: string;
-  lanGateway: string;
-  controlBridge: string;
-  controlSubnet: string;
-  host(i: number): ReturnType<typeof hostNames>;
-  /** Under os.tmpdir(). */
-  baseDir: string;
+export const DEFAULT_LAYOUT: NetnsLayout = {
+  lanBridge: 'paasnet0',
+  lanPrefix: '10.86.0',
+  netnsPrefix: 'paasn',
+  vethPrefix: 'paasv',
+  bridgePrefix: 'paasnb',
+  subnetPrefix: '10.87',
+  hostIdPrefix: 'nshost',
+  baseDir: path.join(os.tmpdir(), 'paas-netns-cluster'),
+};
+
+export interface ClusterOptions {
+  hosts: number;
+  layout?: Partial<NetnsLayout>;
+  /** false: no hand-made routes to the hosts' subnets (paas keeps them itself, daemon/container-routes.ts). */
+  routes?: boolean;
+  /** 1 (default): one nats-server; 3: a cluster of three nats-servers (JetStream replicated). */
+  natsServers?: 1 | 3;
 }
 
 function run(cmd: string, args: string[], allowFail = false): string {
@@ -97,24 +129,15 @@ function run(cmd: string, args: string[], allowFail = false): string {
   return r.stdout ?? '';
 }
 
-const hostNames = (i: number) => ({
-  id: `nshost-${i}`,
-  netns: `paasn${i}`,
-  rootVeth: `paasv${i}`,
-  address: `10.86.0.1${i}`,
-  subnet: `10.87.${i}.0/24`,
-  bridge: `paasnb${i}`,
-  bridgeCidr: `10.87.${i}.1/24`,
+const namesOf = (l: NetnsLayout) => (i: number) => ({
+  id: `${l.hostIdPrefix}-${i}`,
+  netns: `${l.netnsPrefix}${i}`,
+  rootVeth: `${l.vethPrefix}${i}`,
+  address: `${l.lanPrefix}.1${i}`,
+  subnet: `${l.subnetPrefix}.${i}.0/24`,
+  bridge: `${l.bridgePrefix}${i}`,
+  bridgeCidr: `${l.subnetPrefix}.${i}.1/24`,
 });
-
-const DEFAULT_LAYOUT: NetnsLayout = {
-  lanBridge: LAN_BRIDGE,
-  lanGateway: LAN_GATEWAY,
-  controlBridge: CONTROL_BRIDGE,
-  controlSubnet: '10.87.0.0/24',
-  host: hostNames,
-  baseDir: 'paas-netns-cluster',
-};
 
 function netnsPids(netns: string): number[] {
   return run('ip', ['netns', 'pids', netns], true)
@@ -153,6 +176,27 @@ function containerNetns(containersDir: string, id: string): string | undefined {
   }
 }
 
+/**
+ * Processes in the root namespace that a run which died before its teardown left: its
+ * nats-servers (their store) and `paas node`s (their PAAS_DATA_DIR) under the base dir.
+ */
+function stalePids(base: string): number[] {
+  const under = (p: string): boolean => p.startsWith(`${base}/`);
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+    const argv = readOr(`/proc/${pid}/cmdline`).split('\0');
+    if (argv[0]?.endsWith('nats-server')) return argv.some(under);
+    return readOr(`/proc/${pid}/environ`).split('\0').some((e) => e.startsWith('PAAS_DATA_DIR=') && under(e.slice('PAAS_DATA_DIR='.length)));
+  });
+}
+
+/** Layers and anything else mounted under a directory, deepest first. */
+function unmountUnder(dir: string): void {
+  for (const line of readOr('/proc/self/mounts').split('\n').reverse()) {
+    const target = line.split(' ')[1];
+    if (target?.startsWith(dir + '/')) run('umount', ['-l', target], true);
+  }
+}
+
 function killAll(pids: number[]): void {
   for (const pid of pids) {
     try {
@@ -174,11 +218,7 @@ function removeHostLeftovers(netns: string, dataDir: string): void {
       if (n) run('ip', ['netns', 'del', n], true);
     }
   }
-  // Layers and anything else mounted under the data dir.
-  for (const line of readOr('/proc/self/mounts').split('\n').reverse()) {
-    const target = line.split(' ')[1];
-    if (target?.startsWith(dataDir + '/')) run('umount', ['-l', target], true);
-  }
+  unmountUnder(dataDir);
   run('ip', ['netns', 'del', netns], true);
 }
 
@@ -199,21 +239,27 @@ function removeRootBridge(name: string, subnet: string): void {
 
 export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsCluster> {
   if (process.getuid?.() !== 0) throw new Error('netns hosts need root');
-  // One fixed place, so that a run that died before its teardown is cleaned up by the next.
-  const L = options.layout ?? DEFAULT_LAYOUT;
-  const hostNames = L.host;
-  const base = path.join(os.tmpdir(), L.baseDir);
+  const layout = { ...DEFAULT_LAYOUT, ...options.layout };
+  const hostNames = namesOf(layout);
+  const base = layout.baseDir;
+  const lanBridge = layout.lanBridge;
+  const lanGateway = `${layout.lanPrefix}.1`;
+  const controlBridge = `${layout.bridgePrefix}0`;
+  const controlSubnet = `${layout.subnetPrefix}.0.0/24`;
   const procs = new Map<number, { child: ChildProcess; out: string }>();
   let nats: ChildProcess | undefined;
+  let natsCluster: NatsCluster | undefined;
 
   for (let i = 1; i <= options.hosts; i++) {
     const n = hostNames(i);
     killAll(hostPids(n.netns, path.join(base, `host${i}`)));
   }
+  killAll(stalePids(base));
   await sleep(200);
   for (let i = 1; i <= options.hosts; i++) removeHostLeftovers(hostNames(i).netns, path.join(base, `host${i}`));
-  run('ip', ['link', 'del', L.lanBridge], true);
-  removeRootBridge(L.controlBridge, L.controlSubnet);
+  unmountUnder(base); // a control node's, when the test ran one under the base dir
+  run('ip', ['link', 'del', lanBridge], true);
+  removeRootBridge(controlBridge, controlSubnet);
   fs.rmSync(base, { recursive: true, force: true });
   fs.mkdirSync(base, { recursive: true, mode: 0o700 });
 
@@ -226,31 +272,39 @@ export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsC
     await sleep(300);
     for (let i = 1; i <= options.hosts; i++) removeHostLeftovers(hostNames(i).netns, path.join(base, `host${i}`));
     nats?.kill('SIGKILL');
-    run('ip', ['link', 'del', L.lanBridge], true); // its routes go with it
-    removeRootBridge(L.controlBridge, L.controlSubnet);
+    await natsCluster?.stop();
+    unmountUnder(base);
+    run('ip', ['link', 'del', lanBridge], true); // its routes go with it
+    removeRootBridge(controlBridge, controlSubnet);
     fs.rmSync(base, { recursive: true, force: true });
   };
 
   try {
-    run('ip', ['link', 'add', L.lanBridge, 'type', 'bridge']);
-    run('ip', ['addr', 'add', `${L.lanGateway}/24`, 'dev', L.lanBridge]);
-    run('ip', ['link', 'set', L.lanBridge, 'up']);
+    run('ip', ['link', 'add', lanBridge, 'type', 'bridge']);
+    run('ip', ['addr', 'add', `${lanGateway}/24`, 'dev', lanBridge]);
+    run('ip', ['link', 'set', lanBridge, 'up']);
     fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1\n');
     for (let i = 1; i <= options.hosts; i++) {
       const n = hostNames(i);
       run('ip', ['netns', 'add', n.netns]);
       run('ip', ['link', 'add', n.rootVeth, 'type', 'veth', 'peer', 'name', 'uplink', 'netns', n.netns]);
-      run('ip', ['link', 'set', n.rootVeth, 'master', L.lanBridge, 'up']);
-      for (const args of [['link', 'set', 'lo', 'up'], ['addr', 'add', `${n.address}/24`, 'dev', 'uplink'], ['link', 'set', 'uplink', 'up'], ['route', 'add', 'default', 'via', L.lanGateway]]) {
+      run('ip', ['link', 'set', n.rootVeth, 'master', lanBridge, 'up']);
+      for (const args of [['link', 'set', 'lo', 'up'], ['addr', 'add', `${n.address}/24`, 'dev', 'uplink'], ['link', 'set', 'uplink', 'up'], ['route', 'add', 'default', 'via', lanGateway]]) {
         run('ip', ['-n', n.netns, ...args]);
       }
       if (options.routes !== false) run('ip', ['route', 'add', n.subnet, 'via', n.address]);
     }
 
-    const natsPort = await freePort();
-    nats = spawn('nats-server', ['-a', L.lanGateway, '-p', String(natsPort), '-js', '-sd', path.join(base, 'nats')], { stdio: 'ignore' });
-    const natsUrl = `nats://${L.lanGateway}:${natsPort}`;
-    for (let i = 0; i < 50 && run('ss', ['-ltnH', `sport = :${natsPort}`], true).trim() === ''; i++) await sleep(100);
+    let natsUrl: string;
+    if (options.natsServers === 3) {
+      natsCluster = await startNatsCluster(3, { address: lanGateway, dir: path.join(base, 'nats') });
+      natsUrl = natsCluster.url;
+    } else {
+      const natsPort = await freePort();
+      nats = spawn('nats-server', ['-a', lanGateway, '-p', String(natsPort), '-js', '-sd', path.join(base, 'nats')], { stdio: 'ignore' });
+      natsUrl = `nats://${lanGateway}:${natsPort}`;
+      for (let i = 0; i < 50 && run('ss', ['-ltnH', `sport = :${natsPort}`], true).trim() === ''; i++) await sleep(100);
+    }
 
     const hosts: NetnsHost[] = [];
     for (let i = 1; i <= options.hosts; i++) {
@@ -321,7 +375,17 @@ export async function startNetnsCluster(options: ClusterOptions): Promise<NetnsC
       await sleep(100);
     };
 
-    return { natsUrl, hosts, startHost, joinHost, killHost, teardown };
+    const stopHost = async (i: number): Promise<void> => {
+      const child = procs.get(i)?.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited;
+      clearTimeout(timer);
+    };
+
+    return { natsUrl, nats: natsCluster, lanGateway, controlBridge, controlBridgeCidr: `${layout.subnetPrefix}.0.1/24`, hosts, startHost, joinHost, killHost, stopHost, teardown };
   } catch (err) {
     await teardown();
     throw err;
