@@ -13,3 +13,5 @@ export { EngineClient } from './api-client';
 export { parseCidr, type Cidr } from './cidr';
 export type { IsolationPeers } from './isolation';
 export { ensureJobImage, setPullCredentials } from './agent-pull';
+export { holdFileLock, lockHolder, LockHeldError } from './file-lock';
+export { checkDataFormat, openDataFormat, DATA_FORMAT, DataFormatError } from './data-format';
