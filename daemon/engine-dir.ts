@@ -22,7 +22,7 @@ export async function claimEngineDir(engineDir: string, stops: StopSteps, lockWa
   } catch (err) {
     if (!(err instanceof LockHeldError)) throw err;
     throw new LockHeldError(
-      `${err.message}. Only one paas may run on a data dir: stop that one first${err.pid ? ` (kill ${err.pid}, or systemctl stop paas-host)` : ''}, or upgrade it with paas host --upgrade`,
+      `${err.message}. Only one paas runs on a data dir: stop that one first${err.pid ? ` (kill ${err.pid}, or systemctl stop paas-host)` : ''}, or replace it with paas host --upgrade`,
       err.pid,
     );
   }

@@ -91,7 +91,7 @@ export async function holdFileLock(lockDir: string, what: string, waitMs = 0, po
   while (!(await tryTake(lockDir))) {
     if (Date.now() >= deadline) {
       const pid = await lockHolder(lockDir);
-      throw new LockHeldError(`${what} is in use by another paas process${pid ? ` (pid ${pid})` : ''} (lock ${lockDir})`, pid);
+      throw new LockHeldError(`${what} is in use by ${pid ? `paas process ${pid}` : 'another paas process'} (its lock: ${lockDir})`, pid);
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }

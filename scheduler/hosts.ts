@@ -74,13 +74,13 @@ export class HostRegistry {
   }
 
   private isAlive(h: KnownHost): boolean {
-    return h.lastSeen >= this.now() - this.deadAfterMs || (h.restartingUntil ?? 0) > this.now();
+    return h.lastSeen >= this.now() - this.deadAfterMs || (h.restartingUntil ?? 0) >= this.now();
   }
 
   /** True while the host's agent is between a clean stop and its next start. */
   restarting(id: string): boolean {
     const h = this.hosts.get(id);
-    return !!h && (h.restartingUntil ?? 0) > this.now();
+    return !!h && (h.restartingUntil ?? 0) >= this.now();
   }
 
   alive(): KnownHost[] {

@@ -15,10 +15,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
-import { ControllerClient } from '../../controller/client';
+import type { ControllerClient } from '../../controller/client';
 import { request as natsRequest, subjects, type JobInfo } from '../../shared';
 import { CONTROL_BRIDGE, CONTROL_BRIDGE_CIDR, startNetnsCluster, type NetnsCluster } from '../helpers/netns-hosts';
-import { eventually, newSettings, newUser, request, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
+import { steadyTraffic, stopAllTraffic } from '../helpers/traffic';
+import { eventually, loginAdmin, newSettings, newUser, request, sampleRepo, sleep, startPaas, type Cli, type PaasSettings, type RunningPaas } from '../helpers/paas';
 
 const isRoot = process.getuid?.() === 0;
 const LISTENER = "const s = require('net').createServer((c) => c.end()); s.listen(0, () => console.log(s.address().port));";
@@ -34,52 +35,6 @@ function probe(prefix: string[], host: string, port: number): string {
 const APP = 'spread';
 const REPLACE_WITHIN_MS = 30_000;
 const ERROR_FREE_AFTER_MS = 5_000;
-
-interface Sample {
-  start: number;
-  end: number;
-  ok: boolean;
-  detail: string;
-}
-
-/** Traffic still running: stopped by after() when a test failed before its own stop(), or it would keep this file's process alive. */
-const running = new Set<{ stop(): Promise<Sample[]> }>();
-
-/** Steady traffic through the router, one new connection per request (as browsers' first requests are). */
-function steadyTraffic(port: number, host: string, perSecond: number): { stop(): Promise<Sample[]> } {
-  const samples: Sample[] = [];
-  const pending = new Set<Promise<void>>();
-  const timer = setInterval(() => {
-    const start = Date.now();
-    const p = new Promise<void>((resolve) => {
-      const done = (ok: boolean, detail: string): void => {
-        samples.push({ start, end: Date.now(), ok, detail });
-        resolve();
-      };
-      const req = http.request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 10_000 }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => done(res.statusCode === 200 && body.includes('Hello from shell-hello'), `${res.statusCode}`));
-        res.on('error', (err) => done(false, err.message));
-      });
-      req.on('timeout', () => req.destroy(new Error('client timeout')));
-      req.on('error', (err) => done(false, err.message));
-      req.end();
-    });
-    pending.add(p);
-    void p.then(() => pending.delete(p));
-  }, 1000 / perSecond);
-  const traffic = {
-    async stop() {
-      clearInterval(timer);
-      running.delete(traffic);
-      await Promise.all(pending);
-      return samples.sort((a, b) => a.start - b.start);
-    },
-  };
-  running.add(traffic);
-  return traffic;
-}
 
 describe('three hosts in network namespaces: spread, host failure, return (T14)', { skip: !isRoot && 'needs root: namespaces and containers' }, () => {
   let cluster: NetnsCluster;
@@ -114,13 +69,11 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
     for (const h of cluster.hosts) await cluster.startHost(h.index, { PAAS_REGISTRY_TOKEN: token, PAAS_STOP_GRACE_MS: '3000' });
     nc = await connect({ servers: cluster.natsUrl, name: 'multihost-test' });
     user = newUser();
-    const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
-    assert.equal(login.status, 0, login.stderr);
-    api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
+    api = loginAdmin(user, paas);
   });
 
   after(async () => {
-    await Promise.all([...running].map((t) => t.stop()));
+    await stopAllTraffic();
     if (user && paas) {
       user.paas(['apps:destroy', APP, '--confirm', APP]);
       await sleep(3000);

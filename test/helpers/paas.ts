@@ -3,11 +3,13 @@
  * i.e. SIGINT), the `paas` CLI with its own HOME, the real git client, and HTTP
  * requests through the router.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { ControllerClient } from '../../controller/client';
 import { freePort } from './ports';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -136,6 +138,13 @@ export function newUser(): Cli {
       }),
     git: (args, cwd) => run('git', args, cwd),
   };
+}
+
+/** Logs `user` in as the admin `paas` printed at its first start; an API client with their token. */
+export function loginAdmin(user: Cli, paas: RunningPaas): ControllerClient {
+  const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
+  assert.equal(login.status, 0, login.stderr);
+  return new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
 }
 
 /** Copies a sample app from test/apps into a new git repository with one commit. */
