@@ -4,7 +4,8 @@
  * up`, no jobs of its own) and one `paas host` process on this machine, each with its
  * own bridge; an app at web=2 on the host under steady traffic through the router:
  * - a second agent on the host's data dir is refused, naming the pid that holds it;
- * - the agent is stopped (SIGTERM) and started again: no request fails, the same two
+ * - the agent is stopped (SIGTERM) and started again, at once and after 15 s (longer
+ *   than the 10 s after which a silent host is dead): no request fails, the same two
  *   containers are re-adopted, `paas ps` shows both up at every poll, no duplicate;
  * - an upgrade whose new binary fails its self-check (settings it cannot load, a data
  *   dir newer than it reads) is refused, and the old agent serves and heartbeats on;
@@ -190,6 +191,16 @@ describe('the host agent restarted and upgraded under load (T18)', { skip: !isRo
     await servedThrough('restart', async () => {
       agent.child.kill('SIGTERM');
       assert.equal(await agent.exited, 0, agent.output());
+      agent = await untilUp(runHost());
+    });
+  });
+
+  test('an agent away longer than the 10 s after which a silent host is dead (a slow restart) is waited for: nothing replaced, no failed request', async () => {
+    await servedThrough('slow restart', async () => {
+      agent.child.kill('SIGTERM');
+      assert.equal(await agent.exited, 0, agent.output());
+      // Its containers serve on meanwhile; the scheduler was told it restarts.
+      await sleep(15_000);
       agent = await untilUp(runHost());
     });
   });
