@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -56,6 +56,15 @@ describe('file locks', async () => {
     const taken = await holdFileLock(reused, 'd');
     assert.match(await readFile(join(reused, 'pid'), 'utf8'), new RegExp(`^${process.pid} \\d+$`));
     await taken.release();
+  });
+
+  test('a lock its maker left without a pid is held for a while (being made), then taken over', async () => {
+    const lock = join(dir, 'f.lock');
+    await mkdir(lock);
+    await assert.rejects(holdFileLock(lock, 'f'), LockHeldError);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lock, old, old);
+    await (await holdFileLock(lock, 'f')).release();
   });
 
   test('withFileLock runs one holder at a time', async () => {

@@ -7,7 +7,7 @@
  * - holdFileLock: held for a process's life (the data-dir lock: one agent per data dir).
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The start time of a process (clock ticks since boot, /proc/<pid>/stat field 22); undefined when unknown. */
@@ -20,6 +20,9 @@ function startTime(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/** How long a lock without its owner's pid is taken as being made, not abandoned. */
+const UNWRITTEN_LOCK_MS = 10_000;
 
 function alive(pid: number): boolean {
   try {
@@ -55,9 +58,12 @@ async function tryTake(lockDir: string): Promise<boolean> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const written = await readFile(join(lockDir, 'pid'), 'utf8').catch(() => undefined);
-      // Just made by another process that has not written its pid yet: it is held.
-      if (written === undefined || written === '') return false;
-      if ((await lockHolder(lockDir)) !== undefined) return false;
+      if (written === undefined || written === '') {
+        // Just made by another process that has not written its pid yet: held. Still
+        // without one after a while: its maker died between the two steps.
+        const made = await stat(lockDir).then((s) => s.mtimeMs, () => Date.now());
+        if (Date.now() - made < UNWRITTEN_LOCK_MS) return false;
+      } else if ((await lockHolder(lockDir)) !== undefined) return false;
       await rm(lockDir, { recursive: true, force: true });
     }
   }
