@@ -29,7 +29,8 @@ self-check (paas host:check); if it fails, it exits and the running agent is nev
     const log = createLogger('paas-host', { level: config.logLevel });
     let lockWaitMs = 0;
     if (flags.upgrade) {
-      const handover = await prepareHandover(config);
+      // Checked as it will run: the host role only (startEngineHost).
+      const handover = await prepareHandover({ ...config, roles: ['host'] });
       if (!handover.ok) this.error(handover.message, { exit: 1 });
       this.log(handover.message);
       lockWaitMs = handover.lockWaitMs;
