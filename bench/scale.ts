@@ -41,8 +41,7 @@ export async function benchScale(): Promise<BenchResult[]> {
   const paas = await startPaas(settings);
   const user = newUser();
   try {
-    loginAsAdmin(user, paas);
-    const api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
+    const api = loginAsAdmin(user, paas);
     const repo = sampleRepo(user, 'shell-hello');
     const server = path.join(repo, 'bin', 'server.pl');
     fs.writeFileSync(server, fs.readFileSync(server, 'utf8').replace('my $body = "Hello from shell-hello\\n";', 'my $body = "Hello from shell-hello dyno=$ENV{DYNO}\\n";'));

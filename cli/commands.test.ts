@@ -31,6 +31,7 @@ const TEXT: Record<string, string> = {
   up: 'starts the platform and prints its addresses',
   host: 'starts an engine host',
   'host:join': 'joins this machine to a cluster and starts it as a host',
+  'host:check': 'one line per self-check, and its exit code says whether this binary may run the host',
   node: "starts the roles this node's config names",
   login: 'asks for email and password',
   logout: 'forgets the login',

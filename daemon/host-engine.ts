@@ -45,7 +45,7 @@ export function startHostAgent(config: PaasConfig, engine: EngineApi, nc: NatsCo
   const subnet = parseCidr(config.bridgeCidr).subnet;
   // Nodes beyond the hosts (which heartbeats name): the operator's node networks and NATS's address.
   const controlPlane = [...config.nodeCidrs, ...natsHosts(config.natsUrl)];
-  const agent = startAgent({ engine, nc, hostId: config.hostId, address, subnet, controlPlane, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs, metricsIntervalMs: config.metricsIntervalMs, attachWaitMs: config.attachWaitMs });
+  const agent = startAgent({ engine, nc, hostId: config.hostId, address, subnet, controlPlane, log: log.child('agent'), bootTimeoutMs: config.bootTimeoutMs, stopGraceMs: config.stopGraceMs, metricsIntervalMs: config.metricsIntervalMs, attachWaitMs: config.attachWaitMs, stateFile: path.join(config.dataDir, 'engine', 'agent-jobs.json') });
   stops.push(() => agent.stop());
   return { agent, address, subnet };
 }

@@ -8,7 +8,7 @@
  */
 import type { AgentHandle, EngineApi } from '../engine';
 import type { Logger, PaasConfig } from '../shared';
-import { startNode } from './node';
+import { startNode, type NodeStartOptions } from './node';
 
 export interface EngineHost {
   engine: EngineApi;
@@ -20,8 +20,8 @@ export interface EngineHost {
   stop(): Promise<void>;
 }
 
-export async function startEngineHost(config: PaasConfig, log: Logger): Promise<EngineHost> {
-  const node = await startNode({ ...config, roles: ['host'] }, log);
+export async function startEngineHost(config: PaasConfig, log: Logger, options: NodeStartOptions = {}): Promise<EngineHost> {
+  const node = await startNode({ ...config, roles: ['host'] }, log, options);
   if (!node.engine || !node.host) {
     await node.stop();
     throw new Error('a host node started without its engine or agent');

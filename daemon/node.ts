@@ -19,6 +19,7 @@ import { registryCredentials, registryPolicy, registryToken } from './registry-t
 import { openHostEngine, startHostAgent, type HostAgent, type StopSteps } from './host-engine';
 import { startEmbeddedNats } from './nats-server';
 import { roleProblems } from './node-requirements';
+import { claimEngineDir, engineDirOf } from './engine-dir';
 
 export interface RunningNode {
   roles: Role[];
@@ -38,7 +39,12 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export async function startNode(config: PaasConfig, log: Logger): Promise<RunningNode> {
+export interface NodeStartOptions {
+  /** How long to wait for another process to let go of the engine data dir (an upgrade's handover); 0: refuse at once. */
+  lockWaitMs?: number;
+}
+
+export async function startNode(config: PaasConfig, log: Logger, options: NodeStartOptions = {}): Promise<RunningNode> {
   const problems = roleProblems(config);
   if (problems.length) throw new InvalidInputError(`this node (roles ${config.roles.join(', ')}) cannot start:\n${problems.map((p) => `  ${p}`).join('\n')}`, 'bad_config');
   const has = (r: Role): boolean => config.roles.includes(r);
@@ -53,6 +59,7 @@ export async function startNode(config: PaasConfig, log: Logger): Promise<Runnin
   const gitUrl = (app: string): string => `http://${config.publicHost}:${config.gitPort}/${app}.git`;
   const node: RunningNode = { roles: config.roles, natsUrl: config.natsUrl ?? '', webUrl, gitUrl, stop };
   try {
+    if (has('host') || has('builder')) await claimEngineDir(engineDirOf(config), stops, options.lockWaitMs);
     if (!config.natsUrl) {
       const nats = await startEmbeddedNats(config.dataDir, config.natsPort, log.child('nats'));
       stops.push(() => nats.stop());

@@ -140,6 +140,37 @@ test('agent over NATS', { skip, timeout: 600_000 }, async (t) => {
       assert.equal(state, 'up');
     });
 
+    await t.test('a restarted agent with its state file reports an up job up at once, and its last heartbeat says restarting', async () => {
+      const { mkdtemp, rm } = await import('node:fs/promises');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const dir = await mkdtemp(join(tmpdir(), 'paas-agent-states-'));
+      try {
+        const stateFile = join(dir, 'agent-jobs.json');
+        const options = { engine, nc: nc!, hostId, address: '127.0.0.1', log: testLog, heartbeatMs: 300, bootTimeoutMs: 8000, stopGraceMs: 500, stateFile };
+        await agent!.stop();
+        agent = startAgent(options);
+        await agent.ready;
+        assert.ok(await pollFor(async () => ((await request<JobInfo[]>(nc!, subjects.jobList.name(hostId), {}))[0]?.state === 'up' ? true : undefined), 5000));
+        const upLines = (): number => logLines.filter((l) => /State changed from starting to up/.test(l.line)).length;
+        const linesBefore = upLines();
+        const changesBefore = changes.length;
+        await agent.stop();
+        const last = await pollFor(async () => heartbeats.find((h) => h.hostId === hostId && h.restarting), 3000);
+        assert.ok(last, 'the stopping agent says it restarts');
+        agent = startAgent(options);
+        // Before its readiness re-check could have run: the saved state answers.
+        const first = await request<JobInfo[]>(nc!, subjects.jobList.name(hostId), {});
+        assert.deepEqual(first.map((j) => [j.id, j.state]), [[jobId, 'up']]);
+        await agent.ready;
+        await sleep(500);
+        assert.equal(upLines(), linesBefore, 'no second "starting to up" line');
+        assert.equal(changes.slice(changesBefore).filter((c) => c.id === jobId && c.state !== 'up').length, 0, 'never reported otherwise');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     await t.test('jobs.stop stops, removes and publishes down', async () => {
       const down = await request<JobInfo>(nc!, subjects.jobStop.name(hostId), { id: jobId });
       assert.equal(down.state, 'down');

@@ -20,6 +20,7 @@ import { lines, shippedPaasLines, OOM_REASON, type StateWord } from './agent-sta
 import { exitedToRemove } from './agent-retention';
 import { serveAttach } from './agent-attach';
 import { followPeers } from './agent-peers';
+import { loadJobStates, saveJobStates } from './agent-job-states';
 
 export interface AgentOptions {
   engine: EngineApi;
@@ -49,6 +50,11 @@ export interface AgentOptions {
   oneOffLingerMs?: number;
   /** How long an attached one-off waits for its terminal (default 60 s, then R13). */
   attachWaitMs?: number;
+  /**
+   * Where the jobs' states are kept across agent restarts (agent-job-states.ts): a
+   * restarted agent reports a job that was up as up at once. None: re-checked.
+   */
+  stateFile?: string;
 }
 
 export interface AgentHandle {
@@ -81,9 +87,21 @@ export function startAgent(o: AgentOptions): AgentHandle {
   // One shipper per host carries every log line of its processes (bounded, fair, in order).
   const shipper = new LogShipper(nc, log.child('logs'));
   const paasLine = shippedPaasLines(shipper, hostId, log);
+  // What the previous agent on this data dir knew, until the adoption below takes it over.
+  const saved = o.stateFile ? loadJobStates(o.stateFile) : new Map<string, JobRecord>();
+  const persist = (): void => {
+    if (!o.stateFile) return;
+    try {
+      saveJobStates(o.stateFile, new Map([...saved, ...known]));
+    } catch (err) {
+      log.warn('could not save the jobs\' states', { err });
+    }
+  };
 
-  const info = (c: ContainerInfo): JobInfo => jobInfoOf(c, hostId, known.get(c.id)?.state, known.get(c.id)?.reason);
+  const stateOf = (id: string): JobRecord | undefined => known.get(id) ?? saved.get(id);
+  const info = (c: ContainerInfo): JobInfo => jobInfoOf(c, hostId, stateOf(c.id)?.state, stateOf(c.id)?.reason);
   const changed = (c: ContainerInfo): void => {
+    persist();
     try {
       publish(nc, subjects.jobChanged.name, subjects.jobChanged.schema, info(c));
     } catch (err) {
@@ -145,6 +163,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
         if (c?.state !== 'stopped') return;
         await engine.remove(old.id);
         known.delete(old.id);
+        saved.delete(old.id);
         log.debug('old exited job removed', { id: old.id });
       });
     }
@@ -187,6 +206,8 @@ export function startAgent(o: AgentOptions): AgentHandle {
       if (c?.state !== 'stopped') return;
       await engine.remove(id);
       known.delete(id);
+      saved.delete(id);
+      persist();
     });
 
   const startJob = (job: JobSpec): Promise<JobInfo> =>
@@ -196,6 +217,7 @@ export function startAgent(o: AgentOptions): AgentHandle {
       if (existing?.state === 'running') return info(existing);
       if (existing) await engine.remove(job.id); // an old, exited run of the same job id
       known.set(job.id, { state: 'starting' });
+      persist();
       const created = await engine.create(jobContainerSpec(job));
       // Before start: a process that exits at once must not log its exit before its start.
       paasLine(created, lines.starting(job.cmd));
@@ -250,8 +272,10 @@ export function startAgent(o: AgentOptions): AgentHandle {
       rec.state = 'down';
       await engine.remove(id);
       const down = jobInfoOf(stopped, hostId, 'down');
-      publish(nc, subjects.jobChanged.name, subjects.jobChanged.schema, down);
       known.delete(id);
+      saved.delete(id);
+      persist();
+      publish(nc, subjects.jobChanged.name, subjects.jobChanged.schema, down);
       return down;
     });
 
@@ -280,9 +304,10 @@ export function startAgent(o: AgentOptions): AgentHandle {
     subscribe(nc, subjects.jobList.name(hostId), subjects.jobList.schema, log, async (_req, reply) => reply(await listJobs())),
   ];
 
-  const heartbeat = async (): Promise<void> => {
+  const heartbeat = async (restarting = false): Promise<void> => {
     try {
       publish(nc, subjects.hostHeartbeat.name, subjects.hostHeartbeat.schema, {
+        ...(restarting ? { restarting } : {}),
         hostId,
         address: o.address,
         subnet: o.subnet,
@@ -301,18 +326,35 @@ export function startAgent(o: AgentOptions): AgentHandle {
 
   // After an agent restart: readiness of the jobs still running is not known; re-check
   // it. One-offs that ended while no agent watched are removed, as they would have been.
+  // A job the previous agent saw up is up: the same container, still running, is not
+  // checked again (a check would report it starting meanwhile, and the router drop it).
   const ready = (async () => {
-    for (const c of await engine.list()) {
+    const containers = await engine.list();
+    for (const c of containers) {
       if (!isJob(c) || known.has(c.id)) continue;
-      if (c.state === 'running') {
+      const was = saved.get(c.id);
+      if (c.state === 'running' && was?.state === 'up') {
+        known.set(c.id, { state: 'up' });
+        if (isOneOff(c)) attached.waiting(c);
+      } else if (c.state === 'running' && was?.state === 'starting') {
+        // Its "starting" line was written; its "up" line was not yet.
+        known.set(c.id, { state: 'starting' });
+        if (!isOneOff(c)) void checkReadiness(c).catch((err) => log.error('readiness check failed', { id: c.id, err }));
+      } else if (c.state === 'running') {
         known.set(c.id, { state: isOneOff(c) ? 'up' : 'starting', adopted: true });
         if (!isOneOff(c)) void checkReadiness(c).catch((err) => log.error('readiness check failed', { id: c.id, err }));
         // Its terminal went with the agent before; nobody can reach it now, so R13 ends it.
         else attached.waiting(c);
       } else if (isOneOff(c) && c.state === 'stopped') {
         await removeEnded(c.id).catch((err) => log.warn('could not remove an ended one-off', { id: c.id, err }));
+      } else if (was) {
+        known.set(c.id, { ...was, ...(was.state === 'up' ? { state: 'crashed' } : {}) });
       }
     }
+    // Jobs whose containers went while no agent watched are forgotten.
+    const present = new Set(containers.map((c) => c.id));
+    for (const id of saved.keys()) if (!present.has(id)) saved.delete(id);
+    persist();
   })();
 
   const stopLogs = forwardLogs(engine, shipper, hostId, log);
@@ -334,6 +376,10 @@ export function startAgent(o: AgentOptions): AgentHandle {
       checks.clear();
       for (const s of subs) s.unsubscribe();
       await ready.catch(() => undefined);
+      persist();
+      // The containers run on: the scheduler is told to wait (bounded) for the next agent
+      // on this data dir instead of counting the host dead and replacing its jobs.
+      await heartbeat(true);
       // The last lines (a stop's "Process exited") still reach the stream, briefly waited for.
       await Promise.race([shipper.drained(), new Promise((r) => setTimeout(r, 2_000).unref())]);
       await shipper.close();

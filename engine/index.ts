@@ -14,3 +14,5 @@ export { parseCidr, type Cidr } from './cidr';
 export type { IsolationPeers } from './isolation';
 export { ensureJobImage, setPullCredentials } from './agent-pull';
 export type { RegistryPolicy } from './registry-url';
+export { holdFileLock, lockHolder, LockHeldError } from './file-lock';
+export { checkDataFormat, openDataFormat, DATA_FORMAT, DataFormatError } from './data-format';

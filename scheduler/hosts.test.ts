@@ -24,6 +24,32 @@ describe('hosts', () => {
     assert.equal(r.heartbeat(hb('h1')), true, 'a host back from the dead');
   });
 
+  test('a host whose agent stops cleanly (restarting) is waited for, bounded, and takes nothing new meanwhile', () => {
+    let now = 0;
+    const r = new HostRegistry(10_000, () => now, 60_000);
+    const at = (ms: number): string => new Date(ms).toISOString();
+    r.heartbeat({ ...hb('h1'), jobs: [job('j1', 'h1')], at: at(0) });
+    now = 1_000;
+    r.heartbeat({ ...hb('h1'), jobs: [job('j1', 'h1')], at: at(1_000), restarting: true });
+    assert.equal(r.restarting('h1'), true);
+    assert.equal(r.accepts('h1'), false, 'nothing new is placed on it');
+    // The stopping agent's own heartbeat, sent before its last one, arrives after it.
+    r.heartbeat({ ...hb('h1'), at: at(900) });
+    now = 30_000;
+    assert.deepEqual(r.alive().map((h) => h.id), ['h1'], 'silent for 29 s but restarting: alive');
+    assert.deepEqual(r.get('h1')?.jobs.map((j) => j.id), ['j1'], 'its jobs stand as last reported');
+    assert.equal(r.heartbeat({ ...hb('h1'), at: at(30_000) }), false, 'the next agent: not a return from the dead');
+    assert.equal(r.restarting('h1'), false);
+    assert.equal(r.accepts('h1'), true);
+    // A restart that never comes back: dead once the wait is over.
+    now = 31_000;
+    r.heartbeat({ ...hb('h1'), at: at(31_000), restarting: true });
+    now = 91_000;
+    assert.deepEqual(r.alive().map((h) => h.id), ['h1']);
+    now = 91_001;
+    assert.deepEqual(r.dead().map((h) => h.id), ['h1']);
+  });
+
   test('free memory is total minus reserve minus the limits of its live jobs', () => {
     const r = new HostRegistry();
     r.heartbeat(hb('h1'));

@@ -3,6 +3,9 @@
  * about them (drain, remove). A host silent for longer than `deadAfterMs` (10 s: five
  * missed 2 s heartbeats) is dead: its jobs count as lost and are replaced elsewhere.
  * When it comes back, its jobs are listed again and the plan stops the duplicates.
+ * An agent that stops cleanly (a restart, an upgrade) says so in its last heartbeat
+ * (`restarting`): its containers run on, so the host stays alive for `restartGraceMs`
+ * (60 s) instead, time for the next agent to start and heartbeat.
  */
 import type { HostHeartbeat, JobInfo } from '../shared';
 import type { HostCapacity } from './placement';
@@ -15,6 +18,10 @@ export interface KnownHost {
   lastSeen: number;
   /** The jobs of its last heartbeat: what was lost if it dies now. */
   jobs: JobInfo[];
+  /** Its agent said it is restarting: alive until then even when silent. */
+  restartingUntil?: number;
+  /** The `at` of that restarting heartbeat: only a later heartbeat (the next agent's) ends the wait. */
+  restartingAt?: string;
 }
 
 export interface HostPolicy {
@@ -36,13 +43,24 @@ export class HostRegistry {
   constructor(
     private readonly deadAfterMs = 10_000,
     private readonly now: () => number = Date.now,
+    private readonly restartGraceMs = 60_000,
   ) {}
 
   /** Records a heartbeat; true when the host was unknown or dead until now (a pass should run). */
   heartbeat(hb: HostHeartbeat): boolean {
     const before = this.hosts.get(hb.hostId);
     const returning = !before || !this.isAlive(before);
-    this.hosts.set(hb.hostId, { id: hb.hostId, address: hb.address, memoryBytes: hb.memoryBytes, cpus: hb.cpus, lastSeen: this.now(), jobs: hb.jobs });
+    const host: KnownHost = { id: hb.hostId, address: hb.address, memoryBytes: hb.memoryBytes, cpus: hb.cpus, lastSeen: this.now(), jobs: hb.jobs };
+    if (hb.restarting) {
+      host.restartingUntil = this.now() + this.restartGraceMs;
+      host.restartingAt = hb.at;
+    } else if (before?.restartingUntil && before.restartingAt && hb.at <= before.restartingAt) {
+      // The stopping agent's own heartbeat overtaken by its "restarting" one: still waiting.
+      host.restartingUntil = before.restartingUntil;
+      host.restartingAt = before.restartingAt;
+      host.jobs = before.jobs;
+    }
+    this.hosts.set(hb.hostId, host);
     return returning;
   }
 
@@ -56,7 +74,13 @@ export class HostRegistry {
   }
 
   private isAlive(h: KnownHost): boolean {
-    return h.lastSeen >= this.now() - this.deadAfterMs;
+    return h.lastSeen >= this.now() - this.deadAfterMs || (h.restartingUntil ?? 0) >= this.now();
+  }
+
+  /** True while the host's agent is between a clean stop and its next start. */
+  restarting(id: string): boolean {
+    const h = this.hosts.get(id);
+    return !!h && (h.restartingUntil ?? 0) >= this.now();
   }
 
   alive(): KnownHost[] {
@@ -75,7 +99,7 @@ export class HostRegistry {
   accepts(id: string): boolean {
     const h = this.hosts.get(id);
     const p = this.policy(id);
-    return !!h && this.isAlive(h) && !p.draining && !p.removed;
+    return !!h && this.isAlive(h) && !this.restarting(id) && !p.draining && !p.removed;
   }
 
   /** True when the host's jobs must move elsewhere (drained or removed). */

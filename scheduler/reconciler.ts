@@ -44,6 +44,8 @@ export interface SchedulerOptions {
   deployMaxFailedStarts?: number;
   /** A host silent this long is dead and its jobs are replaced (default 10 s). */
   hostDeadAfterMs?: number;
+  /** How long a host whose agent stopped cleanly (a restart, an upgrade) is waited for before it counts as dead (default 60 s). */
+  hostRestartGraceMs?: number;
   /** Stable id of this scheduler for the leader lock (default: the machine's host name). */
   instanceId?: string;
   /** Off: this scheduler leads without a lock (tests of one scheduler). */
@@ -89,7 +91,7 @@ interface RestartRequest {
 }
 
 export function startScheduler(o: SchedulerOptions): RunningScheduler {
-  const hosts = new HostRegistry(o.hostDeadAfterMs ?? 10_000);
+  const hosts = new HostRegistry(o.hostDeadAfterMs ?? 10_000, Date.now, o.hostRestartGraceMs ?? 60_000);
   const routers = new RouterRegistry();
   const backoff = new CrashBackoff();
   const deploys = new Deploys({ timeoutMs: o.deployTimeoutMs, maxFailedStarts: o.deployMaxFailedStarts });

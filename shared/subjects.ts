@@ -78,6 +78,11 @@ export const hostHeartbeat = z.object({
   runtime: z.string(),
   jobs: z.array(jobInfo),
   at: z.string(),
+  /**
+   * The agent's last heartbeat as it stops (a restart, an upgrade): its containers run
+   * on, and the scheduler waits a bounded time for the next agent before replacing them.
+   */
+  restarting: z.boolean().optional(),
 });
 export type HostHeartbeat = z.infer<typeof hostHeartbeat>;
 

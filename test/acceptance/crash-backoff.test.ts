@@ -42,8 +42,7 @@ before(async () => {
   settings = await newSettings({ PAAS_BRIDGE_NAME: BRIDGE, PAAS_BRIDGE_CIDR: CIDR, PAAS_BOOT_TIMEOUT_MS: '10000' });
   paas = await startPaas(settings);
   user = newUser();
-  loginAsAdmin(user, paas);
-  api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
+  api = loginAsAdmin(user, paas);
   repo = sampleRepo(user, 'shell-hello');
   fs.appendFileSync(path.join(repo, 'Procfile'), 'worker: echo "about to crash"; exit 3\n');
   assert.equal(user.git(['commit', '-q', '-am', 'a worker that crashes'], repo).status, 0);

@@ -164,8 +164,7 @@ for (const strategy of ['preboot', 'one-by-one'] as const) describe(`deploys und
     settings = await newSettings({ PAAS_BRIDGE_NAME: BRIDGE, PAAS_BRIDGE_CIDR: CIDR, PAAS_BOOT_TIMEOUT_MS: '10000', PAAS_STOP_GRACE_MS: '5000', ...(strategy === 'one-by-one' ? { PAAS_DEPLOY_BATCH_SIZE: '1' } : {}) });
     paas = await startPaas(settings);
     user = newUser();
-    loginAsAdmin(user, paas);
-    api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
+    api = loginAsAdmin(user, paas);
     repo = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-src-deployer-'));
     fs.writeFileSync(path.join(repo, 'server.js'), SERVER);
     fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: APP, version: '1.0.0', private: true, engines: { node: '20.x' } }, null, 2));

@@ -76,8 +76,7 @@ describe('hosts join with one command: subnets, registry credentials and routes 
     settings.extraEnv.PAAS_REGISTRY_URL = `http://${cluster.lanGateway}:${settings.registryPort}`;
     paas = await startPaas(settings);
     user = newUser();
-    loginAsAdmin(user, paas);
-    api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
+    api = loginAsAdmin(user, paas);
   });
 
   after(async () => {

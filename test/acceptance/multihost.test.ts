@@ -68,8 +68,7 @@ describe('three hosts in network namespaces: spread, host failure, return (T14)'
     for (const h of cluster.hosts) await cluster.startHost(h.index, { PAAS_REGISTRY_TOKEN: token, PAAS_STOP_GRACE_MS: '3000' });
     nc = await connect({ servers: cluster.natsUrl, name: 'multihost-test' });
     user = newUser();
-    loginAsAdmin(user, paas);
-    api = new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
+    api = loginAsAdmin(user, paas);
   });
 
   after(async () => {

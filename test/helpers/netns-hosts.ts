@@ -223,7 +223,7 @@ function removeHostLeftovers(netns: string, dataDir: string): void {
 }
 
 /** A root-namespace engine bridge and the engine's iptables rules naming it or its subnet. */
-function removeRootBridge(name: string, subnet: string): void {
+export function removeRootBridge(name: string, subnet: string): void {
   // The isolation chains and their jumps (a jump names only the chain: `-A INPUT -j PAAS-ISI-<bridge>`).
   const isolation = removalScript(run('iptables-save', [], true), name, subnet);
   if (isolation) spawnSync('iptables-restore', ['-w', '--noflush'], { input: isolation });

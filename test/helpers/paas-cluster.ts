@@ -125,8 +125,7 @@ export async function startPaasCluster(options: PaasClusterOptions): Promise<Paa
 
     nc = await connectNats(netns.natsUrl, 'paas-cluster-test', silentLogger);
     user = newUser();
-    loginAsAdmin(user, { api: apiUrl, adminPassword: password });
-    const api = new ControllerClient(apiUrl, user.paas(['auth:token']).stdout.trim());
+    const api = loginAsAdmin(user, { api: apiUrl, adminPassword: password });
     return { netns, db, control, routers, api, user, nc, teardown };
   } catch (err) {
     await teardown();

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { ControllerClient } from '../../controller/client';
 import { freePort } from './ports';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -113,10 +114,11 @@ export interface Cli {
   git(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string };
 }
 
-/** `paas login` as the admin that `paas up` printed; throws with the CLI's error when it fails. */
-export function loginAsAdmin(user: Cli, paas: Pick<RunningPaas, 'api' | 'adminPassword'>): void {
+/** `paas login` as the admin that `paas up` printed (throws with the CLI's error when it fails); an API client with their token. */
+export function loginAsAdmin(user: Cli, paas: Pick<RunningPaas, 'api' | 'adminPassword'>): ControllerClient {
   const login = user.paas(['login', '--api', paas.api, '--email', 'admin@paas.local'], undefined, { PAAS_PASSWORD: paas.adminPassword ?? '' });
   if (login.status !== 0) throw new Error(`paas login failed (exit ${login.status}): ${login.stderr}`);
+  return new ControllerClient(paas.api, user.paas(['auth:token']).stdout.trim());
 }
 
 /** A user: their own HOME (credentials, ~/.netrc, git identity). */
