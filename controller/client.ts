@@ -152,6 +152,8 @@ export interface HostInfo {
   jobs: number;
   last_seen: string | null;
   alive: boolean;
+  /** Its agent is restarting (an upgrade): its containers run on and nothing is moved for up to a minute. */
+  restarting: boolean;
   draining: boolean;
 }
 export type { JoinTokenView };

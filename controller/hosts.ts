@@ -3,7 +3,7 @@
  * operators' `GET /hosts`. (The scheduler keeps its own view for placement.)
  */
 import type { NatsConnection, Subscription } from 'nats';
-import { subjects, subscribe, type HostHeartbeat, type Logger } from '../shared';
+import { HOST_RESTART_GRACE_MS, subjects, subscribe, type HostHeartbeat, type Logger } from '../shared';
 
 export const HOST_DEAD_AFTER_MS = 10_000;
 
@@ -17,11 +17,14 @@ export interface HostView {
   cpus: number;
   jobs: number;
   last_seen: string;
+  /** Heard within 10 s, or silent since its agent said it is restarting (for at most HOST_RESTART_GRACE_MS). */
   alive: boolean;
+  /** Its agent stopped to restart or upgrade and the next one has not spoken yet: its containers run on. */
+  restarting: boolean;
 }
 
 export class HostDirectory {
-  private readonly hosts = new Map<string, { hb: HostHeartbeat; seen: number }>();
+  private readonly hosts = new Map<string, { hb: HostHeartbeat; seen: number; restartingAt?: string }>();
   private sub?: Subscription;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -31,7 +34,10 @@ export class HostDirectory {
   }
 
   heartbeat(hb: HostHeartbeat): void {
-    this.hosts.set(hb.hostId, { hb, seen: this.now() });
+    const before = this.hosts.get(hb.hostId);
+    // A stopping agent's last regular heartbeat may arrive after its "restarting" one: only a later one (the next agent's) ends the restart.
+    if (!hb.restarting && before?.restartingAt && hb.at <= before.restartingAt) return;
+    this.hosts.set(hb.hostId, { hb, seen: this.now(), restartingAt: hb.restarting ? hb.at : undefined });
   }
 
   /** The container subnets other hosts' heartbeats claim (none of them may go to a joining host). */
@@ -41,7 +47,7 @@ export class HostDirectory {
 
   list(): HostView[] {
     return [...this.hosts.values()]
-      .map(({ hb, seen }) => ({
+      .map(({ hb, seen, restartingAt }) => ({
         id: hb.hostId,
         address: hb.address,
         subnet: hb.subnet ?? null,
@@ -50,7 +56,8 @@ export class HostDirectory {
         cpus: hb.cpus,
         jobs: hb.jobs.filter((j) => j.state === 'starting' || j.state === 'up').length,
         last_seen: new Date(seen).toISOString(),
-        alive: this.now() - seen <= HOST_DEAD_AFTER_MS,
+        alive: this.now() - seen <= (restartingAt ? HOST_RESTART_GRACE_MS : HOST_DEAD_AFTER_MS),
+        restarting: !!restartingAt && this.now() - seen <= HOST_RESTART_GRACE_MS,
       }))
       .sort((a, b) => a.id.localeCompare(b.id));
   }

@@ -7,7 +7,7 @@
  * (`restarting`): its containers run on, so the host stays alive for `restartGraceMs`
  * (60 s) instead, time for the next agent to start and heartbeat.
  */
-import type { HostHeartbeat, JobInfo } from '../shared';
+import { HOST_RESTART_GRACE_MS, type HostHeartbeat, type JobInfo } from '../shared';
 import type { HostCapacity } from './placement';
 
 export interface KnownHost {
@@ -43,7 +43,7 @@ export class HostRegistry {
   constructor(
     private readonly deadAfterMs = 10_000,
     private readonly now: () => number = Date.now,
-    private readonly restartGraceMs = 60_000,
+    private readonly restartGraceMs = HOST_RESTART_GRACE_MS,
   ) {}
 
   /** Records a heartbeat; true when the host was unknown or dead until now (a pass should run). */

@@ -15,7 +15,7 @@ import os from 'node:os';
 import type { NatsConnection } from 'nats';
 import { launchCommand } from '../buildpacks';
 import type { ControllerClient, DesiredApp, OneOffRequest } from '../controller';
-import { errorMessage, KeyedMutex, PaasError, publish, request, subjects, subscribe, type JobInfo, type JobSpec, type Logger } from '../shared';
+import { errorMessage, HOST_RESTART_GRACE_MS, KeyedMutex, PaasError, publish, request, subjects, subscribe, type JobInfo, type JobSpec, type Logger } from '../shared';
 import { AppNames } from './app-names';
 import { CrashBackoff } from './backoff';
 import { Deploys, type DeployTransition } from './deploys';
@@ -91,7 +91,7 @@ interface RestartRequest {
 }
 
 export function startScheduler(o: SchedulerOptions): RunningScheduler {
-  const hosts = new HostRegistry(o.hostDeadAfterMs ?? 10_000, Date.now, o.hostRestartGraceMs ?? 60_000);
+  const hosts = new HostRegistry(o.hostDeadAfterMs ?? 10_000, Date.now, o.hostRestartGraceMs ?? HOST_RESTART_GRACE_MS);
   const routers = new RouterRegistry();
   const backoff = new CrashBackoff();
   const deploys = new Deploys({ timeoutMs: o.deployTimeoutMs, maxFailedStarts: o.deployMaxFailedStarts });

@@ -84,6 +84,8 @@ export const hostHeartbeat = z.object({
    */
   restarting: z.boolean().optional(),
 });
+/** How long a host whose agent said `restarting` counts as alive while silent (scheduler and `paas hosts` alike). */
+export const HOST_RESTART_GRACE_MS = 60_000;
 export type HostHeartbeat = z.infer<typeof hostHeartbeat>;
 
 export const jobStopRequest = z.object({ id: z.string(), graceMs: z.number().int().nonnegative().optional() });

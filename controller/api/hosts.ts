@@ -29,7 +29,7 @@ async function hostList(s: ControllerServices): Promise<HostInfoView[]> {
     const h = seen.get(id);
     const draining = settings.get(id)?.draining ?? false;
     // A host that never sent a heartbeat to this controller is known only by its setting.
-    return h ? { ...h, draining } : { id, address: null, subnet: null, runtime: null, memory_bytes: null, cpus: null, jobs: 0, last_seen: null, alive: false, draining };
+    return h ? { ...h, draining } : { id, address: null, subnet: null, runtime: null, memory_bytes: null, cpus: null, jobs: 0, last_seen: null, alive: false, restarting: false, draining };
   });
 }
 
