@@ -133,7 +133,8 @@ describe('paas ps, run, releases and hosts commands against a controller', () =>
     await (await api()).reportJob('clips-web-2-cc', { app: 'clips', release: version, type: 'web', host: 'host-x', state: 'up', ip: '10.0.0.10', port: 5000, dyno: 'web.2' });
     const done = await waiting;
     assert.equal(done.status, 0, done.stderr);
-    assert.match(done.stderr, /Waiting for the processes\.\.\. done, web 2\/2 up/);
+    // Without a terminal: a line per change of status (not one per poll), then the outcome on its own line.
+    assert.match(done.stderr, /^Waiting for the processes\.\.\. web 1\/2 up\nWaiting for the processes\.\.\. done, web 2\/2 up\n/m);
     const crashed = await run(['ps:scale', 'worker=1', '--wait', ...a]);
     assert.notEqual(crashed.status, 0);
     assert.match(crashed.stderr.replace(/\s*\n\s*›\s*/g, ' '), /worker\.1 crashed: Process exited with status 1\. See `paas logs --ps worker\.1 -a clips`/);

@@ -1,7 +1,8 @@
-import { Args, Flags, ux } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { normalizeSize, SIZE_NAMES } from '../../../controller/api/sizes';
 import { appFlags, BaseCommand } from '../../base';
 import { jsonFlag, toJson } from '../../json-output';
+import { startProgress } from '../../progress';
 import { waitForFormation } from '../../wait-formation';
 
 const SCALE = /^([A-Za-z0-9_-]+?)(?:=(\d+)|([+-]\d+))?(?::([A-Za-z0-9-]+))?$/;
@@ -41,14 +42,13 @@ export default class PsScale extends BaseCommand {
     process.stderr.write(`done, now running ${result.map((f) => `${f.type} at ${f.quantity}:${f.size}`).join(', ')}\n`);
     if (flags.wait) {
       const targets = result.filter((f) => updates.some((u) => u.type === f.type));
-      // A spinner on a terminal; for scripts, oclif prints the start and the end only.
-      ux.action.start('Waiting for the processes');
-      const outcome = await waitForFormation(client, app, targets, (text) => (ux.action.status = text));
+      const progress = startProgress('Waiting for the processes');
+      const outcome = await waitForFormation(client, app, targets, (text) => progress.status(text));
       if (!outcome.done) {
-        ux.action.stop('failed');
+        progress.stop('failed');
         this.error(outcome.message, { exit: 1 });
       }
-      ux.action.stop(`done, ${outcome.summary}`);
+      progress.stop(`done, ${outcome.summary}`);
     }
     if (flags.json) this.log(toJson(result));
   }
