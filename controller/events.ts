@@ -7,7 +7,7 @@
  */
 import type { NatsConnection } from 'nats';
 import { Op, type Transaction } from 'sequelize';
-import { errorMessage, subjects, type AppLogLine, type Logger } from '../shared';
+import { coalesce, errorMessage, subjects, type AppLogLine, type Logger } from '../shared';
 import { crashPoint } from './crash-points';
 import { OutboxEvent } from './models';
 
@@ -29,8 +29,9 @@ const KEEP_PUBLISHED_MS = 60 * 60_000;
 
 export class Outbox {
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
+  private readonly relays = coalesce(() => this.pass(this.nc as NatsConnection), {
+    onError: (err) => this.log.warn('outbox relay failed; will retry', { err: errorMessage(err) }),
+  });
   private lastPrune = 0;
 
   constructor(
@@ -52,27 +53,12 @@ export class Outbox {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await this.relays.idle();
   }
 
   /** Publishes every unpublished event in order; one pass at a time. */
   relay(): Promise<void> {
-    if (!this.nc) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.pass(this.nc as NatsConnection);
-        } catch (err) {
-          this.log.warn('outbox relay failed; will retry', { err: errorMessage(err) });
-        }
-      } while (this.again);
-    })().finally(() => (this.running = undefined));
-    return this.running;
+    return this.nc ? this.relays.run() : Promise.resolve();
   }
 
   private async pass(nc: NatsConnection): Promise<void> {

@@ -13,7 +13,7 @@
  */
 import type { NatsConnection } from 'nats';
 import { exec, execRaw } from '../engine/exec';
-import { subjects, subscribe, type Logger } from '../shared';
+import { coalesce, subjects, subscribe, type Logger } from '../shared';
 
 /** iproute2's protocol and metric of paas's routes (unassigned in /etc/iproute2/rt_protos). */
 export const ROUTE_PROTO = 157;
@@ -90,8 +90,6 @@ export function followHostRoutes(nc: NatsConnection, opts: { selfId: string; own
   const hosts = new Map<string, { subnet: string; address: string }>();
   const removed = new Set<string>();
   const failures = new Map<string, string>();
-  let running: Promise<void> | undefined;
-  let again = false;
   let timer: NodeJS.Timeout | undefined;
 
   const apply = async (): Promise<void> => {
@@ -112,19 +110,8 @@ export function followHostRoutes(nc: NatsConnection, opts: { selfId: string; own
       }
     }
   };
-  const sync = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await apply().catch((err: unknown) => opts.log.warn('routes to hosts not updated', { err }));
-      } while (again);
-    })().finally(() => (running = undefined));
-    return running;
-  };
+  const routes = coalesce(apply, { onError: (err) => opts.log.warn('routes to hosts not updated', { err }) });
+  const sync = (): Promise<void> => routes.run();
   const schedule = (): void => {
     timer ??= setTimeout(() => {
       timer = undefined;

@@ -9,7 +9,7 @@
 import tls from 'node:tls';
 import type { NatsConnection } from 'nats';
 import type { ControllerClient, RouterTls } from '../controller';
-import { errorMessage, subjects, subscribe, type Logger } from '../shared';
+import { coalesce, errorMessage, subjects, subscribe, type Logger } from '../shared';
 import type { PemPair } from './default-cert';
 import { normalizeHost } from './table';
 
@@ -72,34 +72,19 @@ export function syncTls(store: TlsStore, client: ControllerClient, nc: NatsConne
   let loaded = false;
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  let running: Promise<void> | undefined;
-  let again = false;
 
   const loadOnce = async (): Promise<void> => {
-    try {
-      store.replace(await client.routerTls(), log);
-      loaded = true;
-      markReady();
-    } catch (err) {
-      log.warn('TLS reload failed; serving the last good certificates', { err: errorMessage(err) });
-    }
+    store.replace(await client.routerTls(), log);
+    loaded = true;
+    markReady();
   };
   // Events come in bursts (a deploy's routes.changed per job): one load at a time, and
   // one more after it when something changed meanwhile.
-  const reload = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await loadOnce();
-      } while (again && !stopped);
-      running = undefined;
-    })();
-    return running;
-  };
+  const loads = coalesce(loadOnce, {
+    onError: (err) => log.warn('TLS reload failed; serving the last good certificates', { err: errorMessage(err) }),
+    stopped: () => stopped,
+  });
+  const reload = (): Promise<void> => loads.run();
 
   void (async () => {
     for (let delay = 200; !stopped && !loaded; delay = Math.min(delay * 2, 5_000)) {

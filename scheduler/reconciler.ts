@@ -15,7 +15,7 @@ import os from 'node:os';
 import type { NatsConnection } from 'nats';
 import { launchCommand } from '../buildpacks';
 import type { ControllerClient, DesiredApp, OneOffRequest } from '../controller';
-import { errorMessage, HOST_RESTART_GRACE_MS, KeyedMutex, PaasError, publish, request, subjects, subscribe, type JobInfo, type JobSpec, type Logger } from '../shared';
+import { coalesce, errorMessage, HOST_RESTART_GRACE_MS, KeyedMutex, PaasError, publish, request, subjects, subscribe, type JobInfo, type JobSpec, type Logger } from '../shared';
 import { AppNames } from './app-names';
 import { CrashBackoff } from './backoff';
 import { Deploys, type DeployTransition } from './deploys';
@@ -109,8 +109,6 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
   const oneOffsStarted = new Set<string>();
   /** Last reason logged per app/type that could not be placed, so the log says it once. */
   const unplacedLogged = new Map<string, string>();
-  let pass: Promise<void> | undefined;
-  let again = false;
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
@@ -435,26 +433,8 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
     return spec && { ...spec, id: run.id, processType: run.dyno.split('.')[0] || 'run', ...(run.attach ? { attach: true } : {}) };
   };
 
-  const reconcile = (): Promise<void> => {
-    if (closed) return Promise.resolve();
-    if (pass) {
-      again = true;
-      return pass;
-    }
-    pass = (async () => {
-      do {
-        again = false;
-        try {
-          await runPass();
-        } catch (err) {
-          o.log.warn('reconcile pass failed', { err: errorMessage(err) });
-        }
-      } while (again && !closed);
-    })().finally(() => {
-      pass = undefined;
-    });
-    return pass;
-  };
+  const passes = coalesce(runPass, { onError: (err) => o.log.warn('reconcile pass failed', { err: errorMessage(err) }), stopped: () => closed });
+  const reconcile = (): Promise<void> => passes.run();
 
   const subs = [
     subscribe(o.nc, subjects.hostHeartbeat.name, subjects.hostHeartbeat.schema, o.log, (hb) => {
@@ -505,7 +485,7 @@ export function startScheduler(o: SchedulerOptions): RunningScheduler {
       clearInterval(timer);
       if (retryTimer) clearTimeout(retryTimer);
       for (const s of subs) s.unsubscribe();
-      await pass;
+      await passes.idle();
       await leader?.stop();
     },
   };

@@ -4,6 +4,7 @@ export * from './config';
 export * from './config-file';
 export * from './roles';
 export * from './keyed-mutex';
+export * from './coalesce';
 export * from './log';
 export * from './nats';
 export * from './subjects';

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import type { KV, NatsConnection } from 'nats';
-import { errorMessage, InvalidInputError, subjects, type Logger } from '../../shared';
+import { coalesce, errorMessage, InvalidInputError, subjects, type Logger } from '../../shared';
 import { App } from '../models';
 import { DrainConsumers } from './drain-consumers';
 import { DrainLease, openLeaseBucket } from './drain-lease';
@@ -24,9 +24,11 @@ const RELOAD_MS = 2_000;
 export class DrainForwarder {
   private readonly workers = new Map<string, DrainWorker>();
   private timer?: NodeJS.Timeout;
-  private reloading?: Promise<void>;
-  private again = false;
   private stopped = false;
+  private readonly reloads = coalesce(() => this.sync(), {
+    onError: (err) => this.log.warn('could not reload the log drains', { err: errorMessage(err) }),
+    stopped: () => this.stopped,
+  });
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -53,26 +55,13 @@ export class DrainForwarder {
 
   /** Brings the workers in line with the drain table; calls during a reload run one more after it. */
   reload(): void {
-    if (this.stopped) return;
-    if (this.reloading) {
-      this.again = true;
-      return;
-    }
-    this.reloading = this.sync()
-      .catch((err: unknown) => this.log.warn('could not reload the log drains', { err: errorMessage(err) }))
-      .finally(() => {
-        this.reloading = undefined;
-        if (this.again) {
-          this.again = false;
-          this.reload();
-        }
-      });
+    void this.reloads.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.reloading;
+    await this.reloads.idle();
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
     this.workers.clear();
   }
