@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { InvalidInputError } from '../shared';
+import { coalesce, InvalidInputError } from '../shared';
 import type { ContainerExecOptions } from './types';
 import type { ContainerManager } from './containers';
 
@@ -81,6 +81,23 @@ function setTerminalSize(ttyNameFile: string, size: { rows: number; cols: number
   );
 }
 
+/**
+ * Resizes in the order they came, the last one winning. A window dragged, or `stty rows R
+ * cols C` (two ioctls, two SIGWINCHs), sends several sizes at once; each is an `stty`
+ * process, and two of them running together may finish in either order, leaving the
+ * terminal at a size the user left behind. One at a time, and each run applies the latest.
+ */
+function terminalResizer(ttyNameFile: string, initial: { rows: number; cols: number }): { resize(size: { rows: number; cols: number }): Promise<void> } {
+  let latest = initial;
+  const apply = coalesce(() => setTerminalSize(ttyNameFile, latest), { onError: () => undefined /* setTerminalSize never fails */ });
+  return {
+    resize: (next) => {
+      latest = clampSize(next);
+      return apply.run();
+    },
+  };
+}
+
 const clampSize = (size: { rows: number; cols: number }): { rows: number; cols: number } => ({
   rows: Math.min(1000, Math.max(1, Math.floor(size.rows))),
   cols: Math.min(1000, Math.max(1, Math.floor(size.cols))),
@@ -96,7 +113,7 @@ export async function execInContainer(manager: ContainerManager, id: string, arg
   const specFile = `${base}.json`;
   const ttyNameFile = `${base}.tty`;
   await writeFile(specFile, JSON.stringify(execProcess(config.process, argv, o, tty)));
-  if (tty) o.onTerminal?.({ resize: (next) => setTerminalSize(ttyNameFile, clampSize(next)) });
+  if (tty) o.onTerminal?.(terminalResizer(ttyNameFile, tty));
   try {
     return await runExec(rt.path, rt.args('exec', '--process', specFile, id), o, tty && { size: tty, nameFile: ttyNameFile });
   } finally {

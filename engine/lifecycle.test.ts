@@ -183,6 +183,12 @@ test('container lifecycle', { skip, timeout: 300_000 }, async (t) => {
       await pollFor(async () => (sized.text().includes('winched') ? true : undefined), 5_000);
       keys2.write('size\n');
       await pollFor(async () => (sized.text().includes('40 132') ? true : undefined), 5_000);
+      // A burst of sizes (a window dragged) is applied in order: the terminal ends at the last.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => terminal!.resize({ rows: 41 + i, cols: 111 + i })));
+      keys2.write('size\n');
+      await pollFor(async () => (sized.text().includes('50 120') ? true : undefined), 5_000).catch(() =>
+        assert.fail(`the terminal did not end at the last size of the burst: ${JSON.stringify(sized.text().slice(-80))}`),
+      );
       keys2.write('q\n');
       assert.equal(await sizedDone, 0);
       assert.match(sized.text(), /winched[\s\S]*40 132/);

@@ -110,7 +110,7 @@ describe('paas run attached, with real containers', { skip: !isRoot && 'needs ro
         child.stdin.write('stty size\r');
         await new Promise((r) => setTimeout(r, 300));
         return /50 120/.test(out) ? true : undefined;
-      }, 20_000);
+      }, 20_000).catch((err: Error) => assert.fail(`${err.message}; the terminal showed: ${JSON.stringify(out.slice(-600))}`));
 
       // Ctrl-C is the remote process's on a raw terminal: it interrupts sleep, not the CLI.
       child.stdin.write('sleep 30; echo after-$((2*3))\r');
