@@ -3,9 +3,7 @@
  * operators' `GET /hosts`. (The scheduler keeps its own view for placement.)
  */
 import type { NatsConnection, Subscription } from 'nats';
-import { HOST_RESTART_GRACE_MS, subjects, subscribe, type HostHeartbeat, type Logger } from '../shared';
-
-export const HOST_DEAD_AFTER_MS = 10_000;
+import { afterHeartbeat, isAlive, isRestarting, subjects, subscribe, type HostHeartbeat, type HostLiveness, type Logger } from '../shared';
 
 export interface HostView {
   id: string;
@@ -24,7 +22,7 @@ export interface HostView {
 }
 
 export class HostDirectory {
-  private readonly hosts = new Map<string, { hb: HostHeartbeat; seen: number; restartingAt?: string }>();
+  private readonly hosts = new Map<string, { hb: HostHeartbeat; liveness: HostLiveness }>();
   private sub?: Subscription;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -34,10 +32,8 @@ export class HostDirectory {
   }
 
   heartbeat(hb: HostHeartbeat): void {
-    const before = this.hosts.get(hb.hostId);
-    // A stopping agent's last regular heartbeat may arrive after its "restarting" one: only a later one (the next agent's) ends the restart.
-    if (!hb.restarting && before?.restartingAt && hb.at <= before.restartingAt) return;
-    this.hosts.set(hb.hostId, { hb, seen: this.now(), restartingAt: hb.restarting ? hb.at : undefined });
+    const liveness = afterHeartbeat(this.hosts.get(hb.hostId)?.liveness, hb, this.now());
+    if (liveness) this.hosts.set(hb.hostId, { hb, liveness });
   }
 
   /** The container subnets other hosts' heartbeats claim (none of them may go to a joining host). */
@@ -47,7 +43,7 @@ export class HostDirectory {
 
   list(): HostView[] {
     return [...this.hosts.values()]
-      .map(({ hb, seen, restartingAt }) => ({
+      .map(({ hb, liveness }) => ({
         id: hb.hostId,
         address: hb.address,
         subnet: hb.subnet ?? null,
@@ -55,9 +51,9 @@ export class HostDirectory {
         memory_bytes: hb.memoryBytes,
         cpus: hb.cpus,
         jobs: hb.jobs.filter((j) => j.state === 'starting' || j.state === 'up').length,
-        last_seen: new Date(seen).toISOString(),
-        alive: this.now() - seen <= (restartingAt ? HOST_RESTART_GRACE_MS : HOST_DEAD_AFTER_MS),
-        restarting: !!restartingAt && this.now() - seen <= HOST_RESTART_GRACE_MS,
+        last_seen: new Date(liveness.seen).toISOString(),
+        alive: isAlive(liveness, this.now()),
+        restarting: isRestarting(liveness, this.now()),
       }))
       .sort((a, b) => a.id.localeCompare(b.id));
   }

@@ -7,7 +7,7 @@
  * (`restarting`): its containers run on, so the host stays alive for `restartGraceMs`
  * (60 s) instead, time for the next agent to start and heartbeat.
  */
-import { HOST_RESTART_GRACE_MS, type HostHeartbeat, type JobInfo } from '../shared';
+import { afterHeartbeat, HOST_DEAD_AFTER_MS, HOST_RESTART_GRACE_MS, isAlive, isRestarting, type HostHeartbeat, type HostLiveness, type JobInfo } from '../shared';
 import type { HostCapacity } from './placement';
 
 export interface KnownHost {
@@ -15,13 +15,10 @@ export interface KnownHost {
   address: string;
   memoryBytes: number;
   cpus: number;
-  lastSeen: number;
   /** The jobs of its last heartbeat: what was lost if it dies now. */
   jobs: JobInfo[];
-  /** Its agent said it is restarting: alive until then even when silent. */
-  restartingUntil?: number;
-  /** The `at` of that restarting heartbeat: only a later heartbeat (the next agent's) ends the wait. */
-  restartingAt?: string;
+  /** When it was last heard, and whether its agent said it is restarting (shared/host-liveness). */
+  liveness: HostLiveness;
 }
 
 export interface HostPolicy {
@@ -41,7 +38,7 @@ export class HostRegistry {
   private policies = new Map<string, HostPolicy>();
 
   constructor(
-    private readonly deadAfterMs = 10_000,
+    private readonly deadAfterMs = HOST_DEAD_AFTER_MS,
     private readonly now: () => number = Date.now,
     private readonly restartGraceMs = HOST_RESTART_GRACE_MS,
   ) {}
@@ -50,17 +47,9 @@ export class HostRegistry {
   heartbeat(hb: HostHeartbeat): boolean {
     const before = this.hosts.get(hb.hostId);
     const returning = !before || !this.isAlive(before);
-    const host: KnownHost = { id: hb.hostId, address: hb.address, memoryBytes: hb.memoryBytes, cpus: hb.cpus, lastSeen: this.now(), jobs: hb.jobs };
-    if (hb.restarting) {
-      host.restartingUntil = this.now() + this.restartGraceMs;
-      host.restartingAt = hb.at;
-    } else if (before?.restartingUntil && before.restartingAt && hb.at <= before.restartingAt) {
-      // The stopping agent's own heartbeat overtaken by its "restarting" one: still waiting.
-      host.restartingUntil = before.restartingUntil;
-      host.restartingAt = before.restartingAt;
-      host.jobs = before.jobs;
-    }
-    this.hosts.set(hb.hostId, host);
+    const liveness = afterHeartbeat(before?.liveness, hb, this.now());
+    // A stale heartbeat (the stopping agent's, overtaken by its "restarting" one) changes nothing.
+    if (liveness) this.hosts.set(hb.hostId, { id: hb.hostId, address: hb.address, memoryBytes: hb.memoryBytes, cpus: hb.cpus, jobs: hb.jobs, liveness });
     return returning;
   }
 
@@ -74,13 +63,13 @@ export class HostRegistry {
   }
 
   private isAlive(h: KnownHost): boolean {
-    return h.lastSeen >= this.now() - this.deadAfterMs || (h.restartingUntil ?? 0) >= this.now();
+    return isAlive(h.liveness, this.now(), this.deadAfterMs, this.restartGraceMs);
   }
 
   /** True while the host's agent is between a clean stop and its next start. */
   restarting(id: string): boolean {
     const h = this.hosts.get(id);
-    return !!h && (h.restartingUntil ?? 0) >= this.now();
+    return !!h && isRestarting(h.liveness, this.now(), this.restartGraceMs);
   }
 
   alive(): KnownHost[] {

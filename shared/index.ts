@@ -8,6 +8,7 @@ export * from './coalesce';
 export * from './log';
 export * from './nats';
 export * from './subjects';
+export * from './host-liveness';
 export * as heroku from './heroku-output';
 export * from './metrics';
 export * from './attach-protocol';
