@@ -87,14 +87,23 @@ export class ContainerManager {
     return r;
   }
 
-  /** Reads every state.json (re-adoption after a daemon restart). */
+  /**
+   * Reads every state.json (re-adoption after a daemon restart). A directory without one
+   * is a create the daemon died in (killed between its mkdir and its first save): nothing
+   * else knows of it, so it goes, or it would stay forever and its id could not be reused.
+   * Callers hold the data-dir lock, so no other engine is creating in it meanwhile.
+   */
   async load(): Promise<void> {
     for (const d of [this.d.paths.containersDir, this.d.paths.exitsDir, this.d.paths.socketsDir]) await mkdir(d, { recursive: true });
     for (const id of await readdir(this.d.paths.containersDir)) {
       const r = await readJson<ContainerRecord>(this.d.paths.state(id)).catch(() => undefined);
-      if (!r) continue;
-      if (r.state === 'removed') await rm(this.d.paths.dir(id), { recursive: true, force: true });
-      else this.records.set(id, r);
+      if (r && r.state !== 'removed') {
+        this.records.set(id, r);
+        continue;
+      }
+      if (!r) this.d.log.warn('removing a container left half-created', { id });
+      if (await exists(this.d.runtime.stateDir(id))) await this.d.runtime.delete(id).catch((err) => this.d.log.warn('runtime delete failed', { id, err }));
+      await rm(this.d.paths.dir(id), { recursive: true, force: true });
     }
   }
 

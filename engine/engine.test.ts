@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineApi } from './types';
@@ -218,6 +219,19 @@ test('engine integration', { skip, timeout: 600_000 }, async (t) => {
       assert.equal(info?.exitCode, 9);
       await second.remove(id);
       await second.close();
+    });
+
+    await t.test('a create the daemon died in (a directory without a state file) is removed at open, and its id is free again', async () => {
+      const id = uniq('halfmade');
+      const dir = join(setup.options.dataDir, 'containers', id);
+      await mkdir(join(dir, 'rootfs'), { recursive: true });
+      await writeFile(join(dir, 'config.json'), '{}');
+      const reopened = await setup.open();
+      assert.equal(existsSync(dir), false, 'the half-made container directory is gone');
+      assert.equal(await reopened.inspect(id), undefined);
+      await reopened.create({ id, image: STACK_REF, cmd: ['true'], network: 'none' });
+      await reopened.remove(id);
+      await reopened.close();
     });
 
     await t.test('network modes: host sees the host interfaces, none only lo', async () => {
