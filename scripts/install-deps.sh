@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # docker-registry, apache2-utils (htpasswd) and openssl: the tests' real external registry
-# with basic and token auth (test/acceptance/registry-external.test.ts).
-packages=(runc crun iproute2 iptables git nats-server debootstrap tar curl ca-certificates attr skopeo umoci docker-registry apache2-utils openssl bzip2 xz-utils zstd gcc libc6-dev conmon util-linux tini)
+# with basic and token auth (test/acceptance/registry-external.test.ts). systemd: the
+# production nodes run paas under it, and its systemd-analyze checks the units
+# (daemon/systemd-units.test.ts).
+packages=(runc crun iproute2 iptables git nats-server debootstrap tar curl ca-certificates attr skopeo umoci docker-registry apache2-utils openssl bzip2 xz-utils zstd gcc libc6-dev conmon util-linux tini systemd)
 # The router benchmark's load generator and baseline (`npm run bench` passes --bench): an
 # operator's host does not get an nginx it never asked for.
 if [[ ${1:-} == --bench ]]; then packages+=(wrk nginx-light); fi
