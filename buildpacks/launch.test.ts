@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { tempDir } from './fixtures';
-import { launchCommand } from './launch';
+import { launchCommand, launchedCommand } from './launch';
 
 const run = promisify(execFile);
 
@@ -17,6 +17,8 @@ test('launchCommand is bash -c with the command as an argument, not spliced into
   assert.match(argv[2], /'\/app'\/\.profile\.d\/\*\.sh/);
   assert.ok(!argv[2].includes('server.js'));
   assert.throws(() => launchCommand('  '), /empty/);
+  assert.equal(launchedCommand(launchCommand('npm start -- --port $PORT')), 'npm start -- --port $PORT', 'the Procfile command is read back');
+  assert.equal(launchedCommand(['/bin/bash', '-c', 'npm start']), undefined, 'a plain bash -c is not the launcher');
 });
 
 test('the launched command runs in the app dir with HOME set and .profile.d sourced in order', async (t) => {

@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { launchCommand } from '../buildpacks/launch';
 import { commandText, lines } from './agent-state-lines';
 
 test("state lines read as Heroku's", () => {
   assert.equal(lines.starting(['bash', '-c', 'npm start']), 'Starting process with command `npm start`');
   assert.equal(lines.starting(['node', 'server.js', 'a b']), "Starting process with command `node server.js 'a b'`");
+  // A buildpack app's process: the Procfile's command, not the launcher that sources .profile.d first.
+  assert.equal(lines.starting(launchCommand('node server.js | tee x')), 'Starting process with command `node server.js | tee x`');
   assert.equal(lines.stateChanged('starting', 'up'), 'State changed from starting to up');
   assert.equal(lines.stateChanged('up', 'crashed'), 'State changed from up to crashed');
   assert.equal(lines.exited(137), 'Process exited with status 137');

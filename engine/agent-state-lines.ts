@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../shared';
 import type { LogShipper } from './log-shipper';
+import { launchedCommand } from '../buildpacks/launch';
 import { jobLogLine } from './job-mapping';
 import type { ContainerInfo } from './types';
 
@@ -27,9 +28,14 @@ export const lines = {
 /** RELIABILITY T17's wording, also JobInfo.reason of an OOM-killed job. */
 export const OOM_REASON = 'Error R15 (Memory quota vastly exceeded): killed due to lack of available memory';
 
-/** The command as a user would type it: bash -c's script as is, other argv joined. */
+/**
+ * The command as a user would type it: a buildpack process's Procfile command (not the
+ * launcher around it, as Heroku shows `npm start`), bash -c's script as is, other argv joined.
+ */
 export function commandText(cmd: string[] | undefined): string {
   if (!cmd || cmd.length === 0) return '(the image\'s command)';
+  const launched = launchedCommand(cmd);
+  if (launched !== undefined) return launched;
   if (cmd.length === 3 && /(^|\/)(ba)?sh$/.test(cmd[0]!) && cmd[1] === '-c') return cmd[2]!;
   return cmd.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
 }

@@ -169,6 +169,8 @@ const STEPS: Step[] = [
       ok(r);
       assert.match(r.stdout, /^\S+ paas\[api\]: Set GREETING config vars by admin@paas\.local$/m);
       assert.match(r.stdout, /^\S+ app\[web\.[12]\]: node-hello listening on port 5000 with node v20\.\S+$/m);
+      // The Procfile's command, as Heroku shows it (not the launcher that sources .profile.d around it).
+      assert.match(r.stdout, /^\S+ paas\[web\.[12]\]: Starting process with command `node server\.js`$/m);
       assert.match(r.stdout, /^\S+ paas\[router\]: at=info method=GET path="\/" host=hello\.paas\.localhost .*status=200/m);
     },
   },
