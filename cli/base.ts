@@ -6,6 +6,7 @@
 import { Command, Flags, ux, type Interfaces } from '@oclif/core';
 import { ControllerClient } from '../controller/client';
 import { PaasError } from '../shared/errors';
+import { interruptAction } from './action-line';
 import { readCredentials, type Credentials } from './credentials';
 import { paasRemotes } from './git';
 
@@ -46,9 +47,12 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
+    const failed = ux.colorize('bold', ux.colorize('red', '!'));
+    // `Scaling dynos... ` waits for its outcome: end it, so the error has a line of its own.
+    interruptAction(failed);
     if (err instanceof PaasError) {
       // A spinner holds back what is written meanwhile: end it first, as oclif does, or the message is lost.
-      if (ux.action.running) ux.action.stop(ux.colorize('bold', ux.colorize('red', '!')));
+      if (ux.action.running) ux.action.stop(failed);
       this.logToStderr(` ▸    ${err.message}`);
       this.exit(1);
     }

@@ -144,7 +144,10 @@ describe('paas ps, run, releases and hosts commands against a controller', () =>
     assert.match(ok(dev.paas(['ps:restart', ...a])).stderr, /Restarting all dynos on clips\.\.\. done/);
     assert.match(ok(dev.paas(['ps:restart', 'web', ...a])).stderr, /Restarting web dynos/);
     assert.match(ok(dev.paas(['ps:restart', 'web.1', ...a])).stderr, /Restarting dyno web\.1/);
-    fails(dev.paas(['ps:restart', 'web.9', ...a]), /Couldn't find dyno web\.9 of clips\. See `paas ps -a clips`/);
+    const missing = dev.paas(['ps:restart', 'web.9', ...a]);
+    fails(missing, /Couldn't find dyno web\.9 of clips\. See `paas ps -a clips`/);
+    // As Heroku: the line the refusal interrupted ends with '!', and the reason has its own line.
+    assert.match(missing.stderr, /^Restarting dyno web\.9 on clips\.\.\. !\n ▸ {4}Couldn't find dyno/m);
     fails(dev.paas(['ps:restart', 'clock', ...a]), /No process type clock in clips; its types are: web, worker/);
     assert.match(ok(dev.paas(['ps:stop', 'web.1', ...a])).stderr, /Stopping web\.1 on clips\.\.\. done/);
     fails(dev.paas(['ps:stop', 'web', ...a]), /paas ps:scale web=0/);

@@ -3,6 +3,7 @@ import { normalizeSize, SIZE_NAMES } from '../../controller/api/sizes';
 import { attachTerminal } from '../attach-terminal';
 import { appFlags, BaseCommand } from '../base';
 import { jsonFlag, toJson } from '../json-output';
+import { beginAction, endAction } from '../action-line';
 
 export default class Run extends BaseCommand {
   static override description = [
@@ -42,16 +43,16 @@ export default class Run extends BaseCommand {
     const options = { ...(flags.size ? { size: flags.size } : {}), ...(flags.env ? { env } : {}) };
     const client = this.client();
     if (flags.detach) {
-      process.stderr.write(`Running ${command} on ${app}... `);
+      beginAction(`Running ${command} on ${app}`);
       const dyno = await client.runDetached(app, command, options);
-      process.stderr.write(`up, ${dyno.name}\n`);
+      endAction(`up, ${dyno.name}`);
       if (flags.json) return this.log(toJson(dyno));
       this.log(`Run \`paas logs -a ${app} --ps ${dyno.name}\` to see its output, \`paas ps:stop ${dyno.name} -a ${app}\` to stop it.`);
       return;
     }
     if (flags.json) this.error('--json describes the dyno a detached run starts: use it with --detach.', { exit: 1 });
     const tty = !flags['no-tty'] && Boolean(process.stdin.isTTY && process.stdout.isTTY);
-    process.stderr.write(`Running ${command} on ${app}... `);
+    beginAction(`Running ${command} on ${app}`);
     const dyno = await client.runAttached(app, command, options);
     const size = tty ? { rows: process.stdout.rows || 24, cols: process.stdout.columns || 80 } : null;
     const { url, headers } = client.attachUrl(dyno, size);
@@ -60,10 +61,10 @@ export default class Run extends BaseCommand {
       onState: (state) => {
         if (state !== 'up' || said) return;
         said = true;
-        process.stderr.write(`up, ${dyno.name}${dyno.size ? ` (${dyno.size})` : ''}\n`);
+        endAction(`up, ${dyno.name}${dyno.size ? ` (${dyno.size})` : ''}`);
       },
     });
-    if (!said) process.stderr.write('failed\n');
+    if (!said) endAction('failed');
     if ('error' in result) this.error(result.error, { exit: 1 });
     // The remote command's status is ours, as ssh does.
     if (result.code !== 0) this.exit(result.code);

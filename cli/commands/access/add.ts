@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 export default class AccessAdd extends BaseCommand {
   static override description = 'give a user access to an app as a collaborator (owner only)';
@@ -10,8 +11,8 @@ export default class AccessAdd extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(AccessAdd);
     const app = this.resolveApp(flags);
-    process.stderr.write(`Adding ${args.email} access to ${app}... `);
+    beginAction(`Adding ${args.email} access to ${app}`);
     await this.client().request('POST', `/apps/${encodeURIComponent(app)}/collaborators`, { user: args.email });
-    process.stderr.write('done\n');
+    endAction('done');
   }
 }

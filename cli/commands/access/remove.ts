@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 export default class AccessRemove extends BaseCommand {
   static override description = "remove a collaborator's access to an app (owner only)";
@@ -10,8 +11,8 @@ export default class AccessRemove extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(AccessRemove);
     const app = this.resolveApp(flags);
-    process.stderr.write(`Removing ${args.email} access to ${app}... `);
+    beginAction(`Removing ${args.email} access to ${app}`);
     await this.client().request('DELETE', `/apps/${encodeURIComponent(app)}/collaborators/${encodeURIComponent(args.email)}`);
-    process.stderr.write('done\n');
+    endAction('done');
   }
 }

@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
 import { inGitRepo, repointRemotes } from '../../git';
 import { jsonFlag, toJson } from '../../json-output';
+import { beginAction, endAction } from '../../action-line';
 
 export default class AppsRename extends BaseCommand {
   static override description = 'rename an app: its URL and git remote change, its config, releases and domains stay, its processes restart under the new name (web without downtime)';
@@ -13,9 +14,9 @@ export default class AppsRename extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(AppsRename);
     const from = this.resolveApp(flags);
-    process.stderr.write(`Renaming ${from} to ${args.newname}... `);
+    beginAction(`Renaming ${from} to ${args.newname}`);
     const app = await this.client().renameApp(from, args.newname);
-    process.stderr.write('done\n');
+    endAction('done');
     // Heroku's CLI updates the checkout it runs in; other checkouts keep the old URL.
     const updated = inGitRepo() ? repointRemotes(new URL(this.credentials().api).hostname, from, app.git_url) : [];
     if (flags.json) this.log(toJson(app));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
 import { certLines } from '../../cert-format';
+import { beginAction, endAction } from '../../action-line';
 
 export default class CertsAdd extends BaseCommand {
   static override description = 'add a TLS certificate (PEM chain, leaf first) and its unencrypted key; the router serves it by SNI';
@@ -23,15 +24,10 @@ export default class CertsAdd extends BaseCommand {
       }
     };
     const body = { certificate_chain: read(args.cert, 'certificate'), private_key: read(args.key, 'key'), ...(flags.domain ? { domains: flags.domain } : {}) };
-    process.stderr.write(`Adding SSL certificate to ${app}... `);
-    let cert;
-    try {
-      cert = await this.client().addCert(app, body);
-    } catch (err) {
-      process.stderr.write('!\n');
-      throw err;
-    }
-    process.stderr.write('done\n');
+    beginAction(`Adding SSL certificate to ${app}`);
+    // A refusal ends the line with ' !' (BaseCommand.catch), then says why.
+    const cert = await this.client().addCert(app, body);
+    endAction('done');
     this.log(`${app} now uses ${cert.name} for ${cert.domains.join(', ')}`);
     for (const line of certLines(cert)) this.log(line);
   }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
 import { confirmDestructive } from '../../confirm';
+import { beginAction, endAction } from '../../action-line';
 
 export default class CertsRemove extends BaseCommand {
   static override description = 'remove a certificate; its domains get the default certificate';
@@ -27,8 +28,8 @@ export default class CertsRemove extends BaseCommand {
       warning: `This removes ${name} and its domains fall back to the default certificate.`,
       rerun: `paas certs:remove --name ${name} -a ${app} --confirm ${app}`,
     });
-    process.stderr.write(`Removing SSL certificate ${name} from ${app}... `);
+    beginAction(`Removing SSL certificate ${name} from ${app}`);
     await this.client().removeCert(app, name);
-    process.stderr.write('done\n');
+    endAction('done');
   }
 }

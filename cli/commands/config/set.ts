@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { parse as parseDotenv } from 'dotenv';
 import { appFlags, BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 const CONFIG_KEY = /^[^\s=\p{Cc}]+$/u;
 
@@ -34,10 +35,10 @@ export default class ConfigSet extends BaseCommand {
     }
     if (Object.keys(changes).length === 0) this.error('Nothing to set. Give KEY=value pairs, or --file FILE (a .env file).', { exit: 1 });
     const app = this.resolveApp(flags);
-    process.stderr.write(`Setting ${Object.keys(changes).join(', ')} and restarting ${app}... `);
+    beginAction(`Setting ${Object.keys(changes).join(', ')} and restarting ${app}`);
     await this.client().setConfig(app, changes);
     const releases = await this.client().releases(app);
-    process.stderr.write(`done, v${releases[0]?.version ?? '?'}\n`);
+    endAction(`done, v${releases[0]?.version ?? '?'}`);
     for (const [k, v] of Object.entries(changes)) this.log(`${k}: ${v}`);
   }
 

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 export default class ConfigUnset extends BaseCommand {
   static override description = 'remove config vars; a new release, and the processes restart';
@@ -13,8 +14,8 @@ export default class ConfigUnset extends BaseCommand {
     const { argv, flags } = await this.parse(ConfigUnset);
     const app = this.resolveApp(flags);
     const keys = argv as string[];
-    process.stderr.write(`Unsetting ${keys.join(', ')} and restarting ${app}... `);
+    beginAction(`Unsetting ${keys.join(', ')} and restarting ${app}`);
     await this.client().setConfig(app, Object.fromEntries(keys.map((k) => [k, null])));
-    process.stderr.write('done\n');
+    endAction('done');
   }
 }

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
 import { jsonFlag, toJson } from '../../json-output';
+import { beginAction, endAction } from '../../action-line';
 
 export default class DomainsAdd extends BaseCommand {
   static override description = 'add a custom domain (exact, or a *.wildcard) to an app';
@@ -11,9 +12,9 @@ export default class DomainsAdd extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(DomainsAdd);
     const app = this.resolveApp(flags);
-    process.stderr.write(`Adding ${args.hostname} to ${app}... `);
+    beginAction(`Adding ${args.hostname} to ${app}`);
     const domain = await this.client().request('POST', `/apps/${encodeURIComponent(app)}/domains`, { hostname: args.hostname });
-    process.stderr.write('done\n');
+    endAction('done');
     if (flags.json) return this.log(toJson(domain));
     this.log(`Point ${args.hostname}'s DNS at this paas's router.`);
   }

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 export default class DomainsRemove extends BaseCommand {
   static override description = 'remove a custom domain from an app';
@@ -10,8 +11,8 @@ export default class DomainsRemove extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(DomainsRemove);
     const app = this.resolveApp(flags);
-    process.stderr.write(`Removing ${args.hostname} from ${app}... `);
+    beginAction(`Removing ${args.hostname} from ${app}`);
     await this.client().request('DELETE', `/apps/${encodeURIComponent(app)}/domains/${encodeURIComponent(args.hostname)}`);
-    process.stderr.write('done\n');
+    endAction('done');
   }
 }

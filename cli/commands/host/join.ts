@@ -4,6 +4,7 @@ import { Args, Command, Flags } from '@oclif/core';
 import { joinCluster } from '../../../daemon/host-join';
 import { DEFAULT_CONFIG_FILE, errorMessage } from '../../../shared';
 import { runHostInForeground } from '../../run-host';
+import { beginAction, endAction } from '../../action-line';
 
 const UNIT = 'paas-host';
 
@@ -28,15 +29,15 @@ with systemd, as the paas-host service; --start runs it here in the foreground i
   async run(): Promise<void> {
     const { args, flags } = await this.parse(HostJoin);
     if (process.getuid && process.getuid() !== 0) this.error('paas host:join writes the node configuration and runs containers: run it as root (sudo paas host:join ...).', { exit: 1 });
-    process.stderr.write(`Joining the cluster at ${args['nats-url']}... `);
+    beginAction(`Joining the cluster at ${args['nats-url']}`);
     let joined;
     try {
       joined = await joinCluster({ natsUrl: args['nats-url'], token: flags.token, hostId: flags['host-id'], address: flags.address });
     } catch (err) {
-      process.stderr.write('failed\n');
+      endAction('failed');
       this.error(errorMessage(err), { exit: 1 });
     }
-    process.stderr.write('done\n');
+    endAction('done');
     const { reply, file } = joined;
     this.log(`This machine is host ${reply.hostId}: containers ${reply.subnet}, reached at ${joined.values.PAAS_HOST_ADDRESS}.`);
     this.log(`Wrote ${file} (${Object.keys(joined.values).join(', ')}).`);

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 export default class HostsDrain extends BaseCommand {
   static override description = 'drain a host: nothing new is placed on it and its jobs move to other hosts (operators)';
@@ -8,9 +9,9 @@ export default class HostsDrain extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(HostsDrain);
-    process.stderr.write(`Draining ${args.id}... `);
+    beginAction(`Draining ${args.id}`);
     const h = await this.client().drainHost(args.id);
-    process.stderr.write('done\n');
+    endAction('done');
     this.log(`${h.id} takes no new jobs; its ${h.jobs} job${h.jobs === 1 ? '' : 's'} move to other hosts. Follow with \`paas hosts:info ${h.id}\`; \`paas hosts:undrain ${h.id}\` puts it back.`);
   }
 }

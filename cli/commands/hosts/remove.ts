@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 export default class HostsRemove extends BaseCommand {
   static override description = 'remove a host from the cluster; one that still runs jobs must be drained first (operators)';
@@ -8,9 +9,9 @@ export default class HostsRemove extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(HostsRemove);
-    process.stderr.write(`Removing ${args.id}... `);
+    beginAction(`Removing ${args.id}`);
     await this.client().removeHost(args.id);
-    process.stderr.write(`done\n`);
+    endAction(`done`);
     this.log(`${args.id} is out of the cluster. If it should come back, run \`paas hosts:undrain ${args.id}\`.`);
   }
 }

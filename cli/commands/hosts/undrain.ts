@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 export default class HostsUndrain extends BaseCommand {
   static override description = 'put a drained (or removed) host back into service (operators)';
@@ -8,8 +9,8 @@ export default class HostsUndrain extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(HostsUndrain);
-    process.stderr.write(`Putting ${args.id} back into service... `);
+    beginAction(`Putting ${args.id} back into service`);
     await this.client().undrainHost(args.id);
-    process.stderr.write('done\n');
+    endAction('done');
   }
 }

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 export default class PsRestart extends BaseCommand {
   static override description = 'restart dynos: all of them, every dyno of a type (web), or one (web.2); web restarts roll, new before old';
@@ -11,8 +12,9 @@ export default class PsRestart extends BaseCommand {
     const { args, flags } = await this.parse(PsRestart);
     const app = this.resolveApp(flags);
     const what = args.dyno ? (args.dyno.includes('.') ? `dyno ${args.dyno}` : `${args.dyno} dynos`) : 'all dynos';
-    process.stderr.write(`Restarting ${what} on ${app}... `);
+    beginAction(`Restarting ${what} on ${app}`);
     await this.client().restartDynos(app, args.dyno);
-    process.stderr.write(`done\nFollow it with \`paas ps -a ${app}\`.\n`);
+    endAction('done');
+    process.stderr.write(`Follow it with \`paas ps -a ${app}\`.\n`);
   }
 }

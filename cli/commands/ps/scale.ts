@@ -4,6 +4,7 @@ import { appFlags, BaseCommand } from '../../base';
 import { jsonFlag, toJson } from '../../json-output';
 import { startProgress } from '../../progress';
 import { waitForFormation } from '../../wait-formation';
+import { beginAction, endAction } from '../../action-line';
 
 const SCALE = /^([A-Za-z0-9_-]+?)(?:=(\d+)|([+-]\d+))?(?::([A-Za-z0-9-]+))?$/;
 
@@ -37,9 +38,9 @@ export default class PsScale extends BaseCommand {
       const quantity = m[2] !== undefined ? Number(m[2]) : m[3] !== undefined ? Math.max(0, now + Number(m[3])) : undefined;
       return { type: m[1], quantity, size: m[4] };
     });
-    process.stderr.write(`Scaling dynos... `);
+    beginAction('Scaling dynos');
     const result = await client.scale(app, updates);
-    process.stderr.write(`done, now running ${result.map((f) => `${f.type} at ${f.quantity}:${f.size}`).join(', ')}\n`);
+    endAction(`done, now running ${result.map((f) => `${f.type} at ${f.quantity}:${f.size}`).join(', ')}`);
     if (flags.wait) {
       const targets = result.filter((f) => updates.some((u) => u.type === f.type));
       const progress = startProgress('Waiting for the processes');

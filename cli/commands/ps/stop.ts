@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
+import { beginAction, endAction } from '../../action-line';
 
 export default class PsStop extends BaseCommand {
   static override description = 'stop one dyno: a formation dyno is replaced by a fresh one, a one-off (run.NNNN) ends';
@@ -10,8 +11,8 @@ export default class PsStop extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(PsStop);
     const app = this.resolveApp(flags);
-    process.stderr.write(`Stopping ${args.dyno} on ${app}... `);
+    beginAction(`Stopping ${args.dyno} on ${app}`);
     await this.client().stopDyno(app, args.dyno);
-    process.stderr.write('done\n');
+    endAction('done');
   }
 }

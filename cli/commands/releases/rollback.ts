@@ -2,6 +2,7 @@ import { Args, Flags, ux } from '@oclif/core';
 import { appFlags, BaseCommand } from '../../base';
 import { jsonFlag, toJson } from '../../json-output';
 import { waitForRelease } from '../../wait-release';
+import { beginAction, endAction } from '../../action-line';
 
 export default class ReleasesRollback extends BaseCommand {
   static override description = "roll back to a release: a new release with that release's build and config";
@@ -21,9 +22,9 @@ export default class ReleasesRollback extends BaseCommand {
     const current = (await client.app(app)).release_version;
     const version = args.release ? Number(args.release.replace(/^v/, '')) : current - 1;
     if (!Number.isInteger(version) || version < 1) this.error('There is no earlier release to roll back to. See `paas releases`.', { exit: 1 });
-    process.stderr.write(`Rolling back ${app} to v${version}... `);
+    beginAction(`Rolling back ${app} to v${version}`);
     const release = await client.rollback(app, version);
-    process.stderr.write(`done, v${release.version}\n`);
+    endAction(`done, v${release.version}`);
     if (!flags.json) this.log(`Rollback to v${version} is release v${release.version}; the processes restart with it.`);
     if (flags.wait) {
       ux.action.start(`Deploying v${release.version}`);

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../../base';
+import { beginAction, endAction } from '../../../action-line';
 
 export default class HostsJoinTokensRevoke extends BaseCommand {
   static override description = 'revoke a join token: no machine can join with it any more; hosts that joined stay (operators)';
@@ -10,9 +11,9 @@ export default class HostsJoinTokensRevoke extends BaseCommand {
     const { args } = await this.parse(HostsJoinTokensRevoke);
     // Given the token itself, only its id goes over the wire.
     const id = /^pjt_([0-9a-f]{8})_/.exec(args.id)?.[1] ?? args.id;
-    process.stderr.write(`Revoking join token ${id}... `);
+    beginAction(`Revoking join token ${id}`);
     const t = await this.client().revokeJoinToken(id);
-    process.stderr.write('done\n');
+    endAction('done');
     this.log(`Join token ${t.id} no longer admits hosts. Make a new one with: paas hosts:join-token`);
   }
 }
