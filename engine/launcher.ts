@@ -81,6 +81,10 @@ export async function createMonitored(rt: OciRuntime, paths: ContainerPaths, id:
   let child;
   try {
     child = spawn(CONMON, conmonArgs(rt, paths, id, o), {
+      // conmon writes an `oom` marker into its working directory when the container is
+      // OOM-killed: in the container's own directory it goes with the container, instead
+      // of littering wherever the daemon was started (a checkout, or / under systemd).
+      cwd: paths.dir(id),
       detached: true,
       stdio: ['ignore', 'ignore', err, 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
