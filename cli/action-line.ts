@@ -20,9 +20,7 @@ export function endAction(outcome: string): void {
   open = false;
 }
 
-/** Ends a line that a failure interrupted with `mark`; false when no line was open. */
-export function interruptAction(mark: string): boolean {
-  if (!open) return false;
-  endAction(mark);
-  return true;
+/** Ends a line that a failure interrupted with `mark` (nothing when no line is open). */
+export function interruptAction(mark: string): void {
+  if (open) endAction(mark);
 }

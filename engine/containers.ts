@@ -101,8 +101,8 @@ export class ContainerManager {
         this.records.set(id, r);
         continue;
       }
+      // (A half-made one never reached the runtime: that happens in start(), which needs the record.)
       if (!r) this.d.log.warn('removing a container left half-created', { id });
-      if (await exists(this.d.runtime.stateDir(id))) await this.d.runtime.delete(id).catch((err) => this.d.log.warn('runtime delete failed', { id, err }));
       await rm(this.d.paths.dir(id), { recursive: true, force: true });
     }
   }
